@@ -1,0 +1,182 @@
+# Copyright (c) mmgen-ada contributors. All rights reserved.
+"""Residual StyleGAN2 discriminator, as in NVlabs StyleGAN2-ADA."""
+from typing import Optional, Sequence
+
+import torch
+from mmengine.model import BaseModule
+
+from mmgen_ada.ops import setup_filter
+from mmgen_ada.registry import MODELS
+from .discriminator_blocks import DiscriminatorBlock, DiscriminatorEpilogue
+from .mapping_network import MappingNetwork
+from .stylegan2_modules import check_resolution, stylegan2_channels
+
+
+@MODELS.register_module()
+class StyleGAN2Discriminator(BaseModule):
+    """StyleGAN2 discriminator: residual blocks + minibatch-std epilogue.
+
+    Blocks ``b{res}`` from ``in_size`` down to 8 (FIR-filtered
+    downsampling, skip gain sqrt(0.5)), then the 4x4 ``epilogue``. With
+    ``cond_size > 0`` the label is mapped to ``cmap`` by an MLP
+    (``mapping``) and the output is the projection
+    ``<out(x), cmap> / sqrt(cmap_dim)``. The state dict equals NVlabs'
+    except that ``b4`` is named ``epilogue`` (see :mod:`.nvlabs_state_dict`).
+
+    Args:
+        in_size (int): Input resolution, a power of two >= 8.
+        img_channels (int): Image channels. Defaults to 3.
+        cond_size (int | None): Label channels; 0 or None = unconditional.
+            Defaults to 0.
+        cond_mapping_channels (int | None): ``cmap_dim``; None = channels at
+            4x4. Defaults to None.
+        cond_mapping_layers (int): Label MLP layers (NVlabs: 8).
+            Defaults to 8.
+        channel_multiplier (int | None): MMagic channel table if given,
+            else ``channel_base``/``channel_max``. Defaults to None.
+        channel_base (int): NVlabs channel rule. Defaults to 32768.
+        channel_max (int): NVlabs channel rule. Defaults to 512.
+        mbstd_group_size (int | None): Minibatch-std group size; None = whole
+            batch. Batch sizes must be divisible by ``min(group, N)``.
+            Defaults to 4.
+        mbstd_num_channels (int): Minibatch-std feature maps, 0 = off.
+            Defaults to 1.
+        num_fp16_scales (int): Highest resolutions run in float16 (CUDA
+            only). Defaults to 0.
+        conv_clamp (float | None): Clamp conv outputs. Defaults to None.
+        freeze_layers (int): Freeze-D (Mo et al. 2020) with NVlabs'
+            semantics: the first ``freeze_layers`` conv layers, counted from
+            the input in the order fromrgb, conv0, conv1, skip of each block
+            (4 in the first block, 3 in later ones), keep their weights as
+            buffers, so they are never trained. Defaults to 0.
+        resample_filter (Sequence[float]): FIR filter taps. Defaults to
+            (1, 3, 3, 1).
+        init_cfg (dict | None): mmengine init config. Defaults to None.
+    """
+
+    def __init__(self,
+                 in_size: int,
+                 img_channels: int = 3,
+                 cond_size: Optional[int] = 0,
+                 cond_mapping_channels: Optional[int] = None,
+                 cond_mapping_layers: int = 8,
+                 channel_multiplier: Optional[int] = None,
+                 channel_base: int = 32768,
+                 channel_max: int = 512,
+                 mbstd_group_size: Optional[int] = 4,
+                 mbstd_num_channels: int = 1,
+                 num_fp16_scales: int = 0,
+                 conv_clamp: Optional[float] = None,
+                 freeze_layers: int = 0,
+                 resample_filter: Sequence[float] = (1, 3, 3, 1),
+                 init_cfg: Optional[dict] = None):
+        super().__init__(init_cfg=init_cfg)
+        log2 = check_resolution(in_size, 'in_size')
+        if in_size < 8:
+            raise ValueError(f'in_size must be >= 8, got {in_size}.')
+        cond_size = cond_size or 0
+        for name, value, low in (('img_channels', img_channels,
+                                  1), ('cond_size', cond_size,
+                                       0), ('cond_mapping_layers',
+                                            cond_mapping_layers, 1),
+                                 ('mbstd_num_channels', mbstd_num_channels,
+                                  0), ('num_fp16_scales', num_fp16_scales, 0),
+                                 ('freeze_layers', freeze_layers, 0)):
+            if not isinstance(value, int) or value < low:
+                raise ValueError(
+                    f'{name} must be an int >= {low}, got {value!r}.')
+        if mbstd_group_size is not None and (
+                not isinstance(mbstd_group_size, int) or mbstd_group_size < 1):
+            raise ValueError('mbstd_group_size must be None or an int >= 1, '
+                             f'got {mbstd_group_size!r}.')
+        if conv_clamp is not None and conv_clamp <= 0:
+            raise ValueError(
+                f'conv_clamp must be None or > 0, got {conv_clamp!r}.')
+        self.in_size = in_size
+        self.img_channels = img_channels
+        self.cond_size = cond_size
+        self.block_resolutions = [2**i for i in range(log2, 2, -1)]
+        channels = stylegan2_channels(self.block_resolutions + [4],
+                                      channel_base, channel_max,
+                                      channel_multiplier)
+        fp16_resolution = max(2**(log2 + 1 - num_fp16_scales), 8)
+        cmap_dim = 0
+        if cond_size > 0:
+            cmap_dim = cond_mapping_channels or channels[4]
+        self.cmap_dim = cmap_dim
+        f = setup_filter(list(resample_filter))
+
+        layer_idx = 0
+        for res in self.block_resolutions:
+            block = DiscriminatorBlock(
+                channels[res] if res < in_size else 0,
+                channels[res],
+                channels[res // 2],
+                res,
+                img_channels,
+                first_layer_idx=layer_idx,
+                resample_filter=f,
+                conv_clamp=conv_clamp,
+                use_fp16=res >= fp16_resolution,
+                freeze_layers=freeze_layers)
+            self.add_module(f'b{res}', block)
+            layer_idx += block.num_layers
+        if cond_size > 0:
+            self.mapping = MappingNetwork(
+                0,
+                cond_size,
+                cmap_dim,
+                num_ws=None,
+                num_layers=cond_mapping_layers,
+                w_avg_beta=None)
+        self.epilogue = DiscriminatorEpilogue(
+            channels[4],
+            cmap_dim,
+            mbstd_group_size=mbstd_group_size,
+            mbstd_num_channels=mbstd_num_channels,
+            conv_clamp=conv_clamp)
+
+    def forward(self,
+                img: torch.Tensor,
+                c: Optional[torch.Tensor] = None,
+                force_fp32: bool = False) -> torch.Tensor:
+        """Score images.
+
+        Args:
+            img (Tensor): Images (N, img_channels, in_size, in_size), in
+                [-1, 1].
+            c (Tensor | None): Labels (N, cond_size); None (or (N, 0)) when
+                unconditional.
+            force_fp32 (bool): Disable float16 blocks. Defaults to False.
+
+        Returns:
+            Tensor: Float32 logits (N, 1).
+        """
+        expected = (self.img_channels, self.in_size, self.in_size)
+        if img.ndim != 4 or tuple(img.shape[1:]) != expected:
+            raise ValueError(f'img must be (N, {", ".join(map(str, expected))}'
+                             f'), got {tuple(img.shape)}.')
+        cmap = None
+        if self.cond_size > 0:
+            if c is None or c.ndim != 2 or c.shape != (img.shape[0],
+                                                       self.cond_size):
+                raise ValueError(
+                    f'c must be ({img.shape[0]}, {self.cond_size}), got '
+                    f'{None if c is None else tuple(c.shape)}.')
+            cmap = self.mapping(None, c)  # [N, cmap_dim]
+        elif c is not None and c.numel() > 0:
+            raise ValueError('this discriminator is unconditional '
+                             f'(cond_size=0) but got c of shape '
+                             f'{tuple(c.shape)}; pass None or (N, 0).')
+        x = None
+        for i, res in enumerate(self.block_resolutions):
+            x = getattr(self, f'b{res}')(x, img if i == 0 else None,
+                                         force_fp32)
+        return self.epilogue(x, cmap)
+
+    @property
+    def num_layers(self) -> int:
+        """Number of conv layers counted by ``freeze_layers``."""
+        return sum(
+            getattr(self, f'b{res}').num_layers
+            for res in self.block_resolutions)

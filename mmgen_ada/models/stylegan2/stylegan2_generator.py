@@ -1,0 +1,179 @@
+# Copyright (c) mmgen-ada contributors. All rights reserved.
+"""StyleGAN2 generator (Karras et al. 2020), as in NVlabs StyleGAN2-ADA."""
+from typing import Optional, Sequence
+
+import torch
+from mmengine.model import BaseModule
+
+from mmgen_ada.ops import setup_filter
+from mmgen_ada.registry import MODELS
+from .mapping_network import MappingNetwork
+from .stylegan2_modules import check_resolution, stylegan2_channels
+from .synthesis_network import SynthesisNetwork
+
+
+@MODELS.register_module()
+class StyleGANv2Generator(BaseModule):
+    """StyleGAN2 generator: mapping network + skip synthesis network.
+
+    Parameter layout and maths follow NVlabs ``stylegan2-ada-pytorch``
+    (``training/networks.py``): raw parameters with run-time equalised-lr
+    gains, so :mod:`.nvlabs_state_dict` converts official weights by
+    renaming. Argument names follow MMagic's ``StyleGANv2Generator``.
+
+    Args:
+        out_size (int): Output resolution, a power of two >= 4.
+        style_channels (int): Channels of ``w``. Defaults to 512.
+        noise_size (int | None): Channels of ``z``; None = ``style_channels``.
+            Defaults to None.
+        out_channels (int): Image channels (3 = RGB, 1 = grayscale).
+            Defaults to 3.
+        cond_size (int | None): Label channels; 0 or None = unconditional.
+            Defaults to 0.
+        cond_mapping_channels (int | None): Label embedding channels; None =
+            ``style_channels``. Defaults to None.
+        num_mlps (int): Mapping layers. Defaults to 8.
+        lr_mlp (float): Mapping learning-rate multiplier. Defaults to 0.01.
+        channel_multiplier (int | None): If given, MMagic's channel table
+            (see :func:`stylegan2_channels`); else the NVlabs rule with
+            ``channel_base``/``channel_max``. Defaults to None.
+        channel_base (int): NVlabs channel rule. Defaults to 32768.
+        channel_max (int): NVlabs channel rule. Defaults to 512.
+        conv_clamp (float | None): Clamp conv outputs to ``+-conv_clamp``
+            (NVlabs uses 256 with mixed precision). Defaults to None.
+        mix_prob (float): Style-mixing probability of :meth:`mix_styles`.
+            Defaults to 0.9.
+        w_avg_beta (float): Decay of the tracked ``w_avg``. Defaults to 0.995.
+        num_fp16_scales (int): Highest resolutions run in float16 (CUDA only;
+            float32 on CPU). Defaults to 0.
+        resample_filter (Sequence[float]): FIR filter taps. Defaults to
+            (1, 3, 3, 1).
+        init_cfg (dict | None): mmengine init config (e.g. ``Pretrained``).
+            Defaults to None.
+    """
+
+    def __init__(self,
+                 out_size: int,
+                 style_channels: int = 512,
+                 noise_size: Optional[int] = None,
+                 out_channels: int = 3,
+                 cond_size: Optional[int] = 0,
+                 cond_mapping_channels: Optional[int] = None,
+                 num_mlps: int = 8,
+                 lr_mlp: float = 0.01,
+                 channel_multiplier: Optional[int] = None,
+                 channel_base: int = 32768,
+                 channel_max: int = 512,
+                 conv_clamp: Optional[float] = None,
+                 mix_prob: float = 0.9,
+                 w_avg_beta: float = 0.995,
+                 num_fp16_scales: int = 0,
+                 resample_filter: Sequence[float] = (1, 3, 3, 1),
+                 init_cfg: Optional[dict] = None):
+        super().__init__(init_cfg=init_cfg)
+        log2 = check_resolution(out_size, 'out_size')
+        noise_size = style_channels if noise_size is None else noise_size
+        cond_size = cond_size or 0
+        for name, value, low in (('style_channels', style_channels,
+                                  1), ('noise_size', noise_size,
+                                       1), ('out_channels', out_channels,
+                                            1), ('cond_size', cond_size,
+                                                 0), ('num_mlps', num_mlps, 1),
+                                 ('num_fp16_scales', num_fp16_scales, 0)):
+            if not isinstance(value, int) or value < low:
+                raise ValueError(
+                    f'{name} must be an int >= {low}, got {value!r}.')
+        if not 0 <= mix_prob <= 1:
+            raise ValueError(f'mix_prob must be in [0, 1], got {mix_prob!r}.')
+        if w_avg_beta is None or not 0 <= w_avg_beta <= 1:
+            raise ValueError(
+                f'w_avg_beta must be in [0, 1], got {w_avg_beta!r}.')
+        if conv_clamp is not None and conv_clamp <= 0:
+            raise ValueError(
+                f'conv_clamp must be None or > 0, got {conv_clamp!r}.')
+        self.out_size = out_size
+        self.style_channels = style_channels
+        self.noise_size = noise_size
+        self.out_channels = out_channels
+        self.cond_size = cond_size
+        self.mix_prob = mix_prob
+
+        channels = stylegan2_channels([2**i for i in range(2, log2 + 1)],
+                                      channel_base, channel_max,
+                                      channel_multiplier)
+        self.synthesis = SynthesisNetwork(
+            style_channels,
+            out_size,
+            out_channels,
+            channels,
+            setup_filter(list(resample_filter)),
+            conv_clamp=conv_clamp,
+            num_fp16_scales=num_fp16_scales)
+        self.num_ws = self.synthesis.num_ws
+        self.mapping = MappingNetwork(
+            noise_size,
+            cond_size,
+            style_channels,
+            num_ws=self.num_ws,
+            num_layers=num_mlps,
+            lr_mlp=lr_mlp,
+            w_avg_beta=w_avg_beta,
+            cond_mapping_channels=cond_mapping_channels)
+
+    @property
+    def w_avg(self) -> torch.Tensor:
+        """Tracked average style (style_channels,), the truncation centre."""
+        return self.mapping.w_avg
+
+    def mix_styles(self,
+                   ws: torch.Tensor,
+                   c: Optional[torch.Tensor] = None) -> torch.Tensor:
+        """Style mixing regularisation (NVlabs ``style_mixing_prob``).
+
+        With probability ``mix_prob`` (one draw per batch, as NVlabs), draw
+        ``cutoff ~ U{1, ..., num_ws - 1}`` and fresh latents ``z2``; styles
+        ``ws[:, cutoff:]`` are replaced by ``mapping(z2, c)[:, cutoff:]``
+        (``w_avg`` is not updated). Randomness comes from torch's global
+        CPU generator and, for ``z2``, the generator of ``ws.device``.
+
+        Args:
+            ws (Tensor): Styles (N, num_ws, style_channels).
+            c (Tensor | None): Labels (N, cond_size) used for ``z2``.
+
+        Returns:
+            Tensor: Mixed styles, same shape (``ws`` itself is not modified).
+        """
+        if self.mix_prob == 0 or self.num_ws < 2:
+            return ws
+        cutoff = int(torch.randint(1, self.num_ws, []))
+        if float(torch.rand([])) >= self.mix_prob:
+            return ws
+        z2 = torch.randn([ws.shape[0], self.noise_size], device=ws.device)
+        ws2 = self.mapping(z2, c)
+        return torch.cat([ws[:, :cutoff], ws2[:, cutoff:]], dim=1)
+
+    def forward(self,
+                z: torch.Tensor,
+                c: Optional[torch.Tensor] = None,
+                truncation_psi: float = 1.,
+                truncation_cutoff: Optional[int] = None,
+                noise_mode: str = 'random') -> torch.Tensor:
+        """Generate images: ``synthesis(mapping(z, c, ...), noise_mode)``.
+
+        Args:
+            z (Tensor): Latents (N, noise_size).
+            c (Tensor | None): Labels (N, cond_size), None if unconditional.
+            truncation_psi (float): Truncation strength, 1 = none.
+            truncation_cutoff (int | None): Truncate only the first styles.
+            noise_mode (str): 'random', 'const' or 'none'.
+
+        Returns:
+            Tensor: Float32 images (N, out_channels, out_size, out_size),
+            roughly in [-1, 1].
+        """
+        ws = self.mapping(
+            z,
+            c,
+            truncation_psi=truncation_psi,
+            truncation_cutoff=truncation_cutoff)
+        return self.synthesis(ws, noise_mode=noise_mode)
