@@ -1,0 +1,161 @@
+# Copyright (c) mmgen-ada contributors. All rights reserved.
+"""StyleGAN3 training: the StyleGAN2(-ADA) recipe with the reference's
+StyleGAN3 differences (NVlabs stylegan3 ``train.py`` / ``loss.py``)."""
+import math
+from typing import Optional, Tuple
+
+import torch
+from torch import Tensor
+
+from mmgen_ada.ops import filter2d
+from mmgen_ada.registry import MODELS
+from ..stylegan2.stylegan2 import StyleGAN2, _unwrap
+
+
+def blur_images(img: Tensor, sigma: float) -> Tensor:
+    """Gaussian-like blur of D's inputs used while training config R.
+
+    The separable filter is ``2 ** -(x / sigma)**2`` for integer ``|x| <=
+    floor(3 sigma)``, normalised to unit sum; sizes are kept. ``sigma`` with
+    ``floor(3 sigma) == 0`` returns ``img`` unchanged.
+
+    Args:
+        img (Tensor): Images ``(N, C, H, W)``.
+        sigma (float): Blur width in pixels, >= 0.
+
+    Returns:
+        Tensor: Blurred images, same shape.
+    """
+    blur_size = math.floor(sigma * 3)
+    if blur_size <= 0:
+        return img
+    taps = torch.arange(
+        -blur_size, blur_size + 1, device=img.device,
+        dtype=torch.float32).div(sigma).square().neg().exp2()
+    return filter2d(img, taps / taps.sum())
+
+
+@MODELS.register_module()
+class StyleGAN3(StyleGAN2):
+    """StyleGAN3 (Karras et al. 2021) with optional ADA.
+
+    Same phases as :class:`~mmgen_ada.models.stylegan2.StyleGAN2`, with the
+    reference's StyleGAN3 settings:
+
+    - no path-length regularisation (``pl_weight=0``) and no lazy G
+      regularisation (``pl_interval=None``, so G's Adam is not rescaled);
+    - ``r1_gamma`` has no default: it must be set per dataset (or via
+      MMagic's ``loss_config['r1_loss_weight']``);
+    - w_avg and the synthesis layers' magnitude EMAs are updated only by the
+      generator pass of the discriminator phase (reference
+      ``update_emas=True`` in Dmain), and G runs its float16 layers in
+      training (``force_fp32=False``; CUDA only);
+    - optionally every image D sees (reals, fakes, R1 reals) is blurred
+      first, with ``sigma = blur_init_sigma * max(1 - cur_nimg /
+      (blur_fade_kimg * 1000), 0)``, before D's own ADA augmentation
+      (config R: ``blur_init_sigma=10``, ``blur_fade_kimg=200 * batch / 32``;
+      0 when fine-tuning from a checkpoint, as the reference on resume).
+
+    Style mixing is the generator's ``mix_prob`` (0 for StyleGAN3).
+
+    Args:
+        generator (dict): Config of the generator, e.g.
+            ``dict(type='StyleGANv3Generator', out_size=256, ...)``.
+        discriminator (dict): Config of the discriminator, e.g.
+            ``dict(type='ADAStyleGAN2Discriminator', in_size=256, ...)``.
+        data_preprocessor (dict, optional): See ``StyleGAN2``.
+        r1_gamma (float, optional): R1 weight gamma; required unless
+            ``loss_config`` gives ``r1_loss_weight``.
+        r1_interval (int, optional): Lazy R1 interval. Defaults to 16.
+        pl_weight (float): Path-length weight. Defaults to 0.
+        pl_interval (int, optional): Lazy G-regularisation interval.
+            Defaults to None.
+        pl_decay (float): See ``StyleGAN2``. Defaults to 0.01.
+        pl_batch_shrink (int): See ``StyleGAN2``. Defaults to 2.
+        blur_init_sigma (float): Initial blur sigma in pixels, >= 0.
+            Defaults to 0 (no blur).
+        blur_fade_kimg (float): Thousands of real images over which the blur
+            fades out linearly, >= 0; 0 disables the blur. Defaults to 0.
+        ema_config (dict, optional): See ``StyleGAN2``.
+        loss_config (dict, optional): MMagic-style regularisation keys, see
+            ``StyleGAN2``.
+        init_cfg (dict, optional): mmengine weight-init config.
+    """
+
+    def __init__(self,
+                 generator: dict,
+                 discriminator: dict,
+                 data_preprocessor: Optional[dict] = None,
+                 r1_gamma: Optional[float] = None,
+                 r1_interval: Optional[int] = 16,
+                 pl_weight: float = 0.,
+                 pl_interval: Optional[int] = None,
+                 pl_decay: float = 0.01,
+                 pl_batch_shrink: int = 2,
+                 blur_init_sigma: float = 0.,
+                 blur_fade_kimg: float = 0.,
+                 ema_config: Optional[dict] = None,
+                 loss_config: Optional[dict] = None,
+                 init_cfg: Optional[dict] = None) -> None:
+        if r1_gamma is None and 'r1_loss_weight' not in (loss_config or {}):
+            raise ValueError(
+                'StyleGAN3 needs r1_gamma (the reference has no default, '
+                'e.g. 6.6 for MetFaces config T, 3.3 for config R); got None')
+        if not blur_init_sigma >= 0 or not blur_fade_kimg >= 0:
+            raise ValueError('blur_init_sigma and blur_fade_kimg must be >= '
+                             f'0, got {blur_init_sigma!r}, '
+                             f'{blur_fade_kimg!r}')
+        super().__init__(
+            generator=generator,
+            discriminator=discriminator,
+            data_preprocessor=data_preprocessor,
+            r1_gamma=10. if r1_gamma is None else r1_gamma,  # loss_config
+            r1_interval=r1_interval,
+            pl_weight=pl_weight,
+            pl_interval=pl_interval,
+            pl_decay=pl_decay,
+            pl_batch_shrink=pl_batch_shrink,
+            ema_config=ema_config,
+            loss_config=loss_config,
+            init_cfg=init_cfg)
+        self.blur_init_sigma = float(blur_init_sigma)
+        self.blur_fade_kimg = float(blur_fade_kimg)
+        self._update_emas = False
+
+    @property
+    def blur_sigma(self) -> float:
+        """Current blur sigma of D's inputs, from the checkpointed
+        ``cur_nimg``."""
+        if self.blur_fade_kimg <= 0:
+            return 0.
+        fade = max(1 - int(self.cur_nimg) / (self.blur_fade_kimg * 1e3), 0)
+        return fade * self.blur_init_sigma
+
+    def run_G(self, z: Tensor, c: Optional[Tensor]) -> Tuple[Tensor, Tensor]:
+        """Training-mode generator pass; EMAs only in the D phase.
+
+        Returns:
+            tuple[Tensor, Tensor]: images ``(N, C, H, W)`` in about [-1, 1]
+            and the styles ``(N, num_ws, style_channels)``.
+        """
+        G = _unwrap(self.generator)
+        ws = G.mapping(z, c, update_w_avg=self._update_emas)
+        ws = G.mix_styles(ws, c)
+        img = G.synthesis(
+            ws, force_fp32=False, update_emas=self._update_emas)
+        return img, ws
+
+    def run_D(self,
+              img: Tensor,
+              c: Optional[Tensor],
+              is_real: bool = False) -> Tensor:
+        """Blur (while ``blur_sigma`` is large enough), then D (which
+        augments internally when ADA-capable)."""
+        return super().run_D(blur_images(img, self.blur_sigma), c, is_real)
+
+    def _d_phases(self, *args, **kwargs) -> None:
+        self._update_emas = True
+        try:
+            super()._d_phases(*args, **kwargs)
+        finally:
+            self._update_emas = False
