@@ -1,0 +1,180 @@
+# Copyright (c) mmgen-ada contributors. All rights reserved.
+"""Colour-mode conversion, crop and resize of one image for a dataset."""
+from typing import Optional, Tuple
+
+import numpy as np
+from PIL import Image
+
+from ..decode_image import ALPHA_MODES, ImageDecodeError
+
+TRANSFORMS = ('center-crop', 'center-crop-wide')
+RESIZE_FILTERS = {'lanczos': Image.LANCZOS, 'box': Image.BOX}
+SIXTEEN_BIT_MODES = ('I;16', 'I;16L', 'I;16B', 'I;16N')
+
+
+class ImageSkipped(Exception):
+    """The image is valid but cannot give an output image (too small)."""
+
+
+class ImagePreparer:
+    """Turn any decoded image into a square uint8 dataset image.
+
+    Colour: the output mode is RGB (or L with ``grayscale=True``).
+    Transparency (alpha channel, palette or colour-key transparency) is
+    composited on white; 16-bit grayscale is scaled to 8 bits
+    (``round(x / 257)``); 32-bit images (``I``, ``F``) are refused; palette,
+    bilevel, CMYK, YCbCr, ... are converted with PIL. Every conversion is
+    returned as a note such as ``'RGBA -> RGB (transparency composited on
+    white)'``.
+
+    Geometry (as NVlabs ``dataset_tool.py``):
+
+    * no transform: the image must be square; it is resized to
+      ``resolution`` when given and different;
+    * ``center-crop``: crop the largest centred square, resize to
+      ``resolution``;
+    * ``center-crop-wide``: crop the centre to aspect ``resolution :
+      wide_height``, resize to ``resolution x wide_height`` and paste it
+      vertically centred on a black ``resolution x resolution`` canvas.
+      Images smaller than that crop raise :class:`ImageSkipped`.
+
+    Without ``resolution`` the first prepared image fixes the size, which
+    must be a power of two; later images must match.
+
+    Args:
+        resolution (int, optional): Output side, a power of two. Required by
+            the transforms. Defaults to None.
+        transform (str, optional): None, ``'center-crop'`` or
+            ``'center-crop-wide'``. Defaults to None.
+        grayscale (bool): Output 1-channel grayscale instead of RGB.
+            Defaults to False.
+        resize_filter (str): ``'lanczos'`` or ``'box'`` (area). Defaults to
+            ``'lanczos'``.
+        wide_height (int, optional): Content height for
+            ``center-crop-wide``. Defaults to None (``resolution * 3 // 4``).
+    """
+
+    def __init__(self,
+                 resolution: Optional[int] = None,
+                 transform: Optional[str] = None,
+                 grayscale: bool = False,
+                 resize_filter: str = 'lanczos',
+                 wide_height: Optional[int] = None) -> None:
+        if resolution is not None and not _is_power_of_two(resolution):
+            raise ValueError('resolution must be a power of two, got '
+                             f'{resolution!r}')
+        if transform is not None and transform not in TRANSFORMS:
+            raise ValueError(f'unknown transform {transform!r}; valid: '
+                             f'{list(TRANSFORMS)}')
+        if transform is not None and resolution is None:
+            raise ValueError(f'transform {transform!r} needs a resolution')
+        if resize_filter not in RESIZE_FILTERS:
+            raise ValueError(f'unknown resize filter {resize_filter!r}; '
+                             f'valid: {list(RESIZE_FILTERS)}')
+        if wide_height is not None and (transform != 'center-crop-wide'
+                                        or not 0 < wide_height <= resolution):
+            raise ValueError('wide_height needs transform center-crop-wide '
+                             f'and 0 < wide_height <= resolution, got '
+                             f'{wide_height!r}')
+        self.resolution = resolution
+        self.transform = transform
+        self.mode = 'L' if grayscale else 'RGB'
+        self.resample = RESIZE_FILTERS[resize_filter]
+        if transform == 'center-crop-wide' and wide_height is None:
+            wide_height = resolution * 3 // 4
+        self.wide_height = wide_height
+
+    def __call__(self, img: Image.Image,
+                 name: str) -> Tuple[np.ndarray, Optional[str]]:
+        """Prepare one image.
+
+        Args:
+            img (PIL.Image.Image): Decoded image.
+            name (str): Its name for messages.
+
+        Returns:
+            tuple[np.ndarray, str | None]: uint8 ``(R, R, C)`` array (``C`` 3
+            or 1) and the colour conversion note, None if none was needed.
+
+        Raises:
+            ImageDecodeError: Unusable image; the message names it.
+            ImageSkipped: Too small for ``center-crop-wide``.
+        """
+        img, note = self._convert_mode(img, name)
+        img = self._geometry(img, name)
+        array = np.asarray(img, dtype=np.uint8)
+        if array.ndim == 2:
+            array = array[:, :, None]
+        return np.ascontiguousarray(array), note
+
+    def _convert_mode(self, img: Image.Image,
+                      name: str) -> Tuple[Image.Image, Optional[str]]:
+        mode, target = img.mode, self.mode
+        if mode in SIXTEEN_BIT_MODES:
+            arr = np.asarray(img, dtype=np.float64)
+            arr = np.clip(np.round(arr / 257.0), 0, 255).astype(np.uint8)
+            img = Image.fromarray(arr).convert(target)
+            return img, f'{mode} -> {target} (16-bit scaled to 8-bit)'
+        if mode in ('I', 'F'):
+            raise ImageDecodeError(f'{name}: 32-bit {mode!r} images are not '
+                                   'supported; save them as 8-bit RGB or '
+                                   'grayscale')
+        if mode in ALPHA_MODES or 'transparency' in img.info:
+            try:
+                rgba = img.convert('RGBA')
+            except ValueError as e:
+                raise ImageDecodeError(f'{name}: cannot convert mode '
+                                       f'{mode!r} ({e})') from e
+            white = Image.new('RGBA', rgba.size, (255, 255, 255, 255))
+            img = Image.alpha_composite(white, rgba).convert(target)
+            return img, (f'{mode} -> {target} (transparency composited on '
+                         'white)')
+        if mode == target:
+            return img, None
+        try:
+            return img.convert(target), f'{mode} -> {target}'
+        except ValueError as e:
+            raise ImageDecodeError(f'{name}: cannot convert mode {mode!r} to '
+                                   f'{target} ({e})') from e
+
+    def _geometry(self, img: Image.Image, name: str) -> Image.Image:
+        w, h = img.size
+        res = self.resolution
+        if self.transform is None:
+            if w != h:
+                raise ImageDecodeError(
+                    f'{name}: image is {w}x{h}, not square; use --transform '
+                    'center-crop or center-crop-wide')
+            if res is None:
+                if not _is_power_of_two(w):
+                    raise ImageDecodeError(
+                        f'{name}: side {w} is not a power of two; pass '
+                        '--resolution')
+                self.resolution = res = w
+            if w != res:
+                img = img.resize((res, res), self.resample)
+            return img
+        if self.transform == 'center-crop':
+            s = min(w, h)
+            left, top = (w - s) // 2, (h - s) // 2
+            img = img.crop((left, top, left + s, top + s))
+            return img.resize((res, res), self.resample) if s != res else img
+        # center-crop-wide: crop to aspect res : wide_height, letterbox.
+        hh = self.wide_height
+        if w * hh > h * res:  # wider than the target aspect: crop columns
+            cw, ch = int(round(h * res / hh)), h
+        else:
+            cw, ch = w, int(round(w * hh / res))
+        if cw < res or ch < hh:
+            raise ImageSkipped(f'{name}: {w}x{h} is smaller than the '
+                               f'{res}x{hh} center-crop-wide target')
+        left, top = (w - cw) // 2, (h - ch) // 2
+        img = img.crop((left, top, left + cw, top + ch))
+        img = img.resize((res, hh), self.resample)
+        canvas = Image.new(img.mode, (res, res), 0)
+        canvas.paste(img, (0, (res - hh) // 2))
+        return canvas
+
+
+def _is_power_of_two(n) -> bool:
+    return isinstance(n, int) and n > 0 and n & (n - 1) == 0
