@@ -47,11 +47,14 @@ setup(
     packages=find_packages(exclude=('tests', 'tests.*', 'configs', 'tools')),
     include_package_data=True,
     python_requires='>=3.9',
-    install_requires=(parse_requirements('requirements/runtime.txt') +
-                      parse_requirements('requirements/mminstall.txt')),
+    # mmcv is not in install_requires: either mmcv-lite (pure Python) or a
+    # full mmcv build (adds CUDA kernels) satisfies it, and pip would install
+    # one over the other. requirements.txt and the 'mim' extra name mmcv-lite.
+    install_requires=parse_requirements('requirements/runtime.txt'),
     extras_require={
         'tests': parse_requirements('requirements/tests.txt'),
         'optional': parse_requirements('requirements/optional.txt'),
+        'mim': parse_requirements('requirements/mminstall.txt'),
         'all': parse_requirements('requirements.txt'),
     },
     classifiers=[
@@ -60,4 +63,17 @@ setup(
         'Topic :: Scientific/Engineering :: Artificial Intelligence',
     ],
     zip_safe=False,
+    # Each runs the matching tools/ script (mmgen_ada/cli.py): needs a
+    # source checkout installed with `pip install -e .`.
+    entry_points={
+        'console_scripts': [
+            'mmgen-ada-train=mmgen_ada.cli:train',
+            'mmgen-ada-test=mmgen_ada.cli:test',
+            'mmgen-ada-generate=mmgen_ada.cli:generate',
+            'mmgen-ada-style-mixing=mmgen_ada.cli:style_mixing',
+            'mmgen-ada-project=mmgen_ada.cli:project',
+            'mmgen-ada-dataset-tool=mmgen_ada.cli:dataset_tool',
+            'mmgen-ada-convert-nvlabs-pkl=mmgen_ada.cli:convert_nvlabs_pkl',
+        ],
+    },
 )
