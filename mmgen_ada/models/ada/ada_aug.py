@@ -1,0 +1,232 @@
+# Copyright (c) mmgen-ada contributors. All rights reserved.
+"""ADAAug: the augmentation pipe plus the adaptive strength controller."""
+import inspect
+import math
+from typing import Optional, Union
+
+import torch
+import torch.nn as nn
+
+from mmgen_ada.registry import MODELS
+from .augment_pipe import AugmentPipe
+from .augment_presets import AUGMENT_PRESETS, preset_multipliers
+
+#: Keys accepted in an ``aug_pipeline`` dict: AugmentPipe's arguments plus
+#: ``preset`` (a preset name whose multipliers the other keys override).
+VALID_PIPELINE_KEYS = ('preset', ) + tuple(
+    inspect.signature(AugmentPipe.__init__).parameters)[1:]
+
+
+def build_augment_pipe(aug_pipeline: Union[dict, str, None]) -> AugmentPipe:
+    """Build an :class:`AugmentPipe` from a preset name or a dict.
+
+    Args:
+        aug_pipeline (dict | str | None): A preset name (``'bgc'``, ...), a
+            dict of :class:`AugmentPipe` arguments (MMagic style, e.g.
+            ``dict(xflip=1, rotate90=1, ..., saturation=1)``) optionally
+            with ``preset='bgc'`` as the base, or None for ``'bgc'`` (the
+            paper's default pipeline).
+
+    Returns:
+        AugmentPipe: The pipe (with ``p = 1`` until the caller sets it).
+    """
+    if aug_pipeline is None:
+        aug_pipeline = 'bgc'
+    if isinstance(aug_pipeline, str):
+        return AugmentPipe(**preset_multipliers(aug_pipeline))
+    if not isinstance(aug_pipeline, dict):
+        raise TypeError('aug_pipeline must be a dict, a preset name '
+                        f'{sorted(AUGMENT_PRESETS)} or None, got '
+                        f'{aug_pipeline!r}.')
+    unknown = [key for key in aug_pipeline if key not in VALID_PIPELINE_KEYS]
+    if unknown:
+        raise ValueError(
+            f'Unknown key(s) {unknown} in aug_pipeline; valid keys are '
+            f'{list(VALID_PIPELINE_KEYS)}.')
+    kwargs = dict(aug_pipeline)
+    preset = kwargs.pop('preset', None)
+    base = preset_multipliers(preset) if preset is not None else {}
+    base.update(kwargs)
+    return AugmentPipe(**base)
+
+
+@MODELS.register_module()
+class ADAAug(nn.Module):
+    """Adaptive discriminator augmentation (Karras et al. 2020, Sec. 3).
+
+    Holds the :class:`AugmentPipe` and the controller of its strength ``p``.
+    The discriminator calls :meth:`record` with its logits on (unaugmented
+    -> augmented) real images; every ``update_interval`` iterations
+    :class:`~mmgen_ada.engine.hooks.ADAHook` sums the statistics over all
+    ranks and calls :meth:`update`, which applies
+
+    ``r_t = E[sign(D(x_real))]``,
+    ``p <- clamp(p + sign(r_t - ada_target) * n / (ada_kimg * 1000), 0,
+    max_p)``
+
+    with ``n`` the number of real images seen since the last update, so
+    ``p`` can move by at most 1 every ``ada_kimg`` thousand real images.
+
+    ``p`` is a buffer of the pipe (``aug_pipeline.p``). The sign
+    accumulators are kept in the module's extra state: they are saved in
+    and restored from checkpoints (so resuming is exact) but, unlike
+    buffers, are not overwritten by DistributedDataParallel's buffer
+    broadcast, which would replace every rank's statistics by rank 0's.
+
+    Args:
+        aug_pipeline (dict | str | None): Pipe definition, see
+            :func:`build_augment_pipe`; unknown keys raise an error listing
+            the valid ones. None means the ``'bgc'`` preset. Defaults to
+            None.
+        update_interval (int): Iterations between updates of ``p`` (the
+            reference's ``ada_interval``). Defaults to 4.
+        augment_initial_p (float): Initial ``p`` (>= 0). Defaults to 0.
+        ada_target (float): Target value of ``r_t`` in ``[-1, 1]``.
+            Defaults to 0.6.
+        ada_kimg (float): Thousands of real images for ``p`` to move by 1
+            (> 0). Defaults to 500.
+        max_p (float, optional): Upper bound of ``p``; None = unbounded
+            (as in the reference). Defaults to None.
+    """
+
+    def __init__(self,
+                 aug_pipeline: Union[dict, str, None] = None,
+                 update_interval: int = 4,
+                 augment_initial_p: float = 0.,
+                 ada_target: float = 0.6,
+                 ada_kimg: float = 500,
+                 max_p: Optional[float] = None) -> None:
+        super().__init__()
+        if (isinstance(update_interval, bool)
+                or not isinstance(update_interval, int)
+                or update_interval < 1):
+            raise ValueError('update_interval must be an int >= 1, got '
+                             f'{update_interval!r}.')
+        if not _is_number(augment_initial_p) or augment_initial_p < 0:
+            raise ValueError('augment_initial_p must be a finite number >= 0, '
+                             f'got {augment_initial_p!r}.')
+        if not _is_number(ada_target) or not -1 <= ada_target <= 1:
+            raise ValueError('ada_target must be a number in [-1, 1], got '
+                             f'{ada_target!r}.')
+        if not _is_number(ada_kimg) or ada_kimg <= 0:
+            raise ValueError(
+                f'ada_kimg must be a number > 0, got {ada_kimg!r}.')
+        if max_p is not None and (not _is_number(max_p) or max_p < 0
+                                  or max_p < augment_initial_p):
+            raise ValueError('max_p must be None or a number >= '
+                             f'augment_initial_p ({augment_initial_p}), got '
+                             f'{max_p!r}.')
+        self.aug_pipeline = build_augment_pipe(aug_pipeline)
+        self.aug_pipeline.p.fill_(float(augment_initial_p))
+        self.update_interval = update_interval
+        self.ada_target = float(ada_target)
+        self.ada_kimg = ada_kimg
+        self.max_p = None if max_p is None else float(max_p)
+        self._sign_sum = torch.zeros((), dtype=torch.float64)
+        self._sign_count = torch.zeros((), dtype=torch.float64)
+
+    @property
+    def p(self) -> float:
+        """Current augmentation strength."""
+        return float(self.aug_pipeline.p)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Augment images with the current ``p``.
+
+        Args:
+            x (Tensor): ``(N, C, H, W)`` images, typically in ``[-1, 1]``.
+
+        Returns:
+            Tensor: ``(N, C, H, W)``, differentiable w.r.t. ``x`` (to any
+            order).
+        """
+        return self.aug_pipeline(x)
+
+    def record(self, real_logits: torch.Tensor) -> None:
+        """Accumulate ``sum(sign(logits))`` and the number of logits.
+
+        Args:
+            real_logits (Tensor): Discriminator outputs on real images,
+                ``(N, 1)`` (or any shape: every element counts once).
+        """
+        logits = real_logits.detach()
+        device = logits.device
+        self._sign_sum = self._sign_sum.to(device) + torch.sign(
+            logits).sum().to(torch.float64)
+        self._sign_count = self._sign_count.to(device) + logits.numel()
+
+    def sign_stats(self) -> torch.Tensor:
+        """Local accumulators since the last update.
+
+        Returns:
+            Tensor: float64 ``(2,)``: ``[sum of signs, number of logits]``,
+            on the device of the last recorded logits.
+        """
+        return torch.stack(
+            [self._sign_sum,
+             self._sign_count.to(self._sign_sum.device)])
+
+    def reset_stats(self) -> None:
+        """Zero the accumulators (keeping their device)."""
+        self._sign_sum = torch.zeros_like(self._sign_sum)
+        self._sign_count = torch.zeros_like(self._sign_count)
+
+    def update(self, sign_sum: float, count: float) -> None:
+        """Adjust ``p`` from (global) statistics; reset the local ones.
+
+        ``p += sign(sign_sum / count - ada_target) * count / (ada_kimg *
+        1000)``, clamped to ``[0, max_p]``. Nothing changes when ``count`` is
+        0.
+
+        Args:
+            sign_sum (float): Sum of ``sign(D(real))`` over all ranks since
+                the last update.
+            count (float): Number of real logits summed (>= 0).
+        """
+        sign_sum, count = float(sign_sum), float(count)
+        if count < 0 or not math.isfinite(count) or not math.isfinite(
+                sign_sum):
+            raise ValueError('update needs finite statistics with count >= 0,'
+                             f' got sign_sum={sign_sum}, count={count}.')
+        if count > 0:
+            rt = sign_sum / count
+            step = count / (self.ada_kimg * 1000)
+            new_p = self.p + _sign(rt - self.ada_target) * step
+            new_p = max(new_p, 0.)
+            if self.max_p is not None:
+                new_p = min(new_p, self.max_p)
+            self.aug_pipeline.p.fill_(new_p)
+        self.reset_stats()
+
+    def get_extra_state(self) -> dict:
+        """Sign accumulators for checkpoints (tensors, so CPU-safe)."""
+        return dict(
+            sign_sum=self._sign_sum.detach().clone(),
+            sign_count=self._sign_count.detach().clone())
+
+    def set_extra_state(self, state: dict) -> None:
+        """Restore the accumulators saved by :meth:`get_extra_state`."""
+        if not isinstance(state, dict) or set(state) != {
+                'sign_sum', 'sign_count'
+        }:
+            raise ValueError('ADAAug extra state must be a dict with keys '
+                             "['sign_count', 'sign_sum'], got "
+                             f'{state!r}.')
+        self._sign_sum = torch.as_tensor(
+            state['sign_sum'], dtype=torch.float64).clone()
+        self._sign_count = torch.as_tensor(
+            state['sign_count'], dtype=torch.float64).clone()
+
+    def extra_repr(self) -> str:
+        return (f'update_interval={self.update_interval}, '
+                f'ada_target={self.ada_target}, ada_kimg={self.ada_kimg:g}, '
+                f'max_p={self.max_p}')
+
+
+def _sign(value: float) -> float:
+    return float((value > 0) - (value < 0))
+
+
+def _is_number(value) -> bool:
+    return (isinstance(value, (int, float)) and not isinstance(value, bool)
+            and math.isfinite(value))

@@ -1,0 +1,77 @@
+# Copyright (c) mmgen-ada contributors. All rights reserved.
+"""StyleGAN2 discriminator that augments its input with ADA."""
+from types import MappingProxyType
+from typing import Mapping, Optional
+
+import torch
+
+from mmgen_ada.registry import MODELS
+from ..stylegan2.stylegan2_discriminator import StyleGAN2Discriminator
+from .ada_aug import ADAAug
+
+#: Default ``data_aug``: the paper's ``bgc`` pipeline with default controller.
+DEFAULT_DATA_AUG: Mapping = MappingProxyType(
+    dict(type='ADAAug', aug_pipeline='bgc'))
+
+
+@MODELS.register_module()
+class ADAStyleGAN2Discriminator(StyleGAN2Discriminator):
+    """:class:`StyleGAN2Discriminator` with adaptive augmentation in front.
+
+    Every input (real or generated) goes through ``data_aug`` before the
+    discriminator body, as in the paper (Fig. 2c). In training mode, logits
+    of the main real pass (``is_real=True``) feed the ADA statistic
+    ``r_t``.
+
+    Args:
+        in_size (int): Input resolution, see :class:`StyleGAN2Discriminator`.
+        data_aug (dict | None): Config of an :class:`ADAAug` built with
+            ``MODELS``; None disables augmentation. Defaults to
+            ``dict(type='ADAAug', aug_pipeline='bgc')``.
+        **kwargs: Other :class:`StyleGAN2Discriminator` arguments
+            (``img_channels``, ``cond_size``, ``channel_base``, ...).
+    """
+
+    def __init__(self,
+                 in_size: int,
+                 data_aug: Optional[Mapping] = DEFAULT_DATA_AUG,
+                 **kwargs) -> None:
+        super().__init__(in_size, **kwargs)
+        self.data_aug: Optional[ADAAug] = None
+        if data_aug is not None:
+            if not isinstance(data_aug, Mapping) or 'type' not in data_aug:
+                raise ValueError(
+                    'data_aug must be None or a config dict with '
+                    f"a 'type' (e.g. 'ADAAug'), got {data_aug!r}.")
+            data_aug = MODELS.build(dict(data_aug))
+            if not isinstance(data_aug, ADAAug):
+                raise TypeError('data_aug must build an ADAAug, got '
+                                f'{type(data_aug).__name__}.')
+            self.data_aug = data_aug
+
+    def forward(self,
+                img: torch.Tensor,
+                c: Optional[torch.Tensor] = None,
+                is_real: bool = False,
+                force_fp32: bool = False) -> torch.Tensor:
+        """Augment, then score images.
+
+        Args:
+            img (Tensor): Images ``(N, img_channels, in_size, in_size)`` in
+                ``[-1, 1]``.
+            c (Tensor | None): Labels ``(N, cond_size)``; None when
+                unconditional.
+            is_real (bool): True for the main discriminator pass on real
+                images; then, in training mode, ``sign(logits)`` is recorded
+                for the ADA controller. Defaults to False.
+            force_fp32 (bool): Disable float16 blocks. Defaults to False.
+
+        Returns:
+            Tensor: Float32 logits ``(N, 1)``.
+        """
+        if self.data_aug is not None:
+            img = self.data_aug(img)
+        logits = super().forward(img, c, force_fp32=force_fp32)
+        if self.training and is_real and self.data_aug is not None:
+            self.data_aug.record(logits.detach())
+        return logits
