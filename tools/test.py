@@ -9,10 +9,11 @@ import os
 import os.path as osp
 from typing import Dict, List, Optional
 
-import torch
 from mmengine.config import Config, DictAction
 from mmengine.dist import is_main_process
 from mmengine.runner import Runner
+
+from mmgen_ada.engine.runner import setup_cpu_distributed
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -54,10 +55,8 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
                                 osp.splitext(osp.basename(args.config))[0])
     cfg.load_from = args.checkpoint
     cfg.resume = False
-    # NCCL needs GPUs; fall back to gloo so DDP also runs on CPU machines.
-    if args.launcher != 'none' and not torch.cuda.is_available():
-        cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})
-        cfg.env_cfg.dist_cfg.backend = 'gloo'
+    # NCCL needs GPUs: on CPU machines DDP runs with gloo.
+    setup_cpu_distributed(cfg, args.launcher)
     return cfg
 
 

@@ -4,9 +4,10 @@ import argparse
 import os
 import os.path as osp
 
-import torch
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
+
+from mmgen_ada.engine.runner import setup_cpu_distributed
 
 
 def parse_args() -> argparse.Namespace:
@@ -66,10 +67,8 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
             wrapper.type = 'AmpOptimWrapper'
             wrapper.setdefault('loss_scale', 'dynamic')
 
-    # NCCL needs GPUs; fall back to gloo so DDP also runs on CPU machines.
-    if args.launcher != 'none' and not torch.cuda.is_available():
-        cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})
-        cfg.env_cfg.dist_cfg.backend = 'gloo'
+    # NCCL needs GPUs: on CPU machines DDP runs with gloo.
+    setup_cpu_distributed(cfg, args.launcher)
     return cfg
 
 

@@ -198,24 +198,28 @@ class ADAAug(nn.Module):
             self.aug_pipeline.p.fill_(new_p)
         self.reset_stats()
 
-    def get_extra_state(self) -> dict:
-        """Sign accumulators for checkpoints (tensors, so CPU-safe)."""
-        return dict(
-            sign_sum=self._sign_sum.detach().clone(),
-            sign_count=self._sign_count.detach().clone())
+    def get_extra_state(self) -> torch.Tensor:
+        """Sign accumulators for checkpoints: ``[sign_sum, sign_count]``.
 
-    def set_extra_state(self, state: dict) -> None:
+        Extra state rather than buffers, because DDP's ``broadcast_buffers``
+        would overwrite every rank's statistics with rank 0's; one float64
+        tensor rather than a dict, because mmengine broadcasts every
+        state-dict value as a tensor when it starts a distributed run.
+        """
+        return torch.stack([
+            self._sign_sum.detach().to(torch.float64).cpu(),
+            self._sign_count.detach().to(torch.float64).cpu()
+        ])
+
+    def set_extra_state(self, state: torch.Tensor) -> None:
         """Restore the accumulators saved by :meth:`get_extra_state`."""
-        if not isinstance(state, dict) or set(state) != {
-                'sign_sum', 'sign_count'
-        }:
-            raise ValueError('ADAAug extra state must be a dict with keys '
-                             "['sign_count', 'sign_sum'], got "
-                             f'{state!r}.')
-        self._sign_sum = torch.as_tensor(
-            state['sign_sum'], dtype=torch.float64).clone()
-        self._sign_count = torch.as_tensor(
-            state['sign_count'], dtype=torch.float64).clone()
+        if not (isinstance(state, torch.Tensor) and state.shape == (2, )):
+            raise ValueError(
+                'ADAAug extra state must be a tensor [sign_sum, sign_count] '
+                f'of shape (2,), got {state!r}.')
+        device = self._sign_sum.device
+        self._sign_sum = state[0].to(device, torch.float64).clone()
+        self._sign_count = state[1].to(device, torch.float64).clone()
 
     def extra_repr(self) -> str:
         return (f'update_interval={self.update_interval}, '

@@ -144,9 +144,11 @@ def test_state_dict_round_trip_keeps_p_and_pending_statistics():
     assert restored.sign_stats().tolist() == [1.0, 3.0]
     # The saved state is a copy, not a view of the live accumulators.
     aug.record(torch.ones(2, 1))
-    assert state['_extra_state']['sign_count'].item() == 3.0
+    assert state['_extra_state'].tolist() == [1.0, 3.0]
     with pytest.raises(ValueError, match='extra state'):
         restored.set_extra_state({'sum': 1})
+    with pytest.raises(ValueError, match='extra state'):
+        restored.set_extra_state(torch.zeros(3))
 
 
 def test_forward_uses_current_p():

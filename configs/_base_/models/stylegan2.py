@@ -1,0 +1,58 @@
+# StyleGAN2 (config F hyperparameters, NVlabs stylegan2-ada-pytorch
+# `--cfg=stylegan2`): 8-layer mapping, channel_base 32768 / max 512,
+# fp16 in the 4 highest resolutions with conv_clamp 256 (CUDA only), R1
+# gamma 10 every 16 iterations, path length 2 every 4, style mixing 0.9,
+# G_ema half-life 10 kimg. Sizes are set by the algorithm configs
+# (generator.out_size, discriminator.in_size).
+model = dict(
+    type='StyleGAN2',
+    data_preprocessor=dict(type='GANDataPreprocessor'),
+    generator=dict(
+        type='StyleGANv2Generator',
+        out_size=None,
+        style_channels=512,
+        num_mlps=8,
+        channel_base=32768,
+        channel_max=512,
+        conv_clamp=256,
+        num_fp16_scales=4,
+        mix_prob=0.9),
+    discriminator=dict(
+        type='StyleGAN2Discriminator',
+        in_size=None,
+        channel_base=32768,
+        channel_max=512,
+        conv_clamp=256,
+        num_fp16_scales=4,
+        mbstd_group_size=4),
+    r1_gamma=10.0,
+    r1_interval=16,
+    pl_weight=2.0,
+    pl_interval=4,
+    pl_decay=0.01,
+    pl_batch_shrink=2,
+    ema_config=dict(type='StyleGANEMA', ema_kimg=10.0, ema_rampup=None))
+
+# GANs need one DDP wrapper per sub-model; gradients are averaged by the
+# model itself (see StyleGAN2's docstring). device_ids=None lets DDP use the
+# module's device: the current GPU, or the CPU (gloo) where there is none.
+model_wrapper_cfg = dict(
+    type='MMSeparateDistributedDataParallel',
+    broadcast_buffers=False,
+    find_unused_parameters=False,
+    device_ids=None)
+
+# Paper values; LazyRegOptimWrapperConstructor scales lr and betas by
+# c = interval / (interval + 1) from the model's pl/r1 intervals.
+optim_wrapper = dict(
+    constructor='LazyRegOptimWrapperConstructor',
+    generator=dict(
+        optimizer=dict(type='Adam', lr=0.002, betas=(0.0, 0.99), eps=1e-8)),
+    discriminator=dict(
+        optimizer=dict(type='Adam', lr=0.002, betas=(0.0, 0.99), eps=1e-8)))
+
+custom_hooks = [
+    dict(type='GeneratorEMAHook'),
+    dict(type='GenVisualizationHook', interval=5000, num_samples=64),
+    dict(type='RNGStateHook'),
+]

@@ -1,0 +1,5 @@
+# Copyright (c) mmgen-ada contributors. All rights reserved.
+from .gen_visualization_hook import GenVisualizationHook
+from .generator_ema_hook import GeneratorEMAHook
+from .rng_state_hook import RNGStateHook
+from .ada_hook import ADAHook

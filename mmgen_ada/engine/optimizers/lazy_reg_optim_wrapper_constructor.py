@@ -1,0 +1,128 @@
+# Copyright (c) mmgen-ada contributors. All rights reserved.
+"""Optimizers for lazily regularised GANs (StyleGAN2 Appendix B)."""
+import copy
+from typing import Dict, Optional
+
+import torch.nn as nn
+from mmengine.model import is_model_wrapper
+from mmengine.optim import DefaultOptimWrapperConstructor, OptimWrapperDict
+
+from mmgen_ada.registry import OPTIM_WRAPPER_CONSTRUCTORS
+
+
+@OPTIM_WRAPPER_CONSTRUCTORS.register_module()
+class LazyRegOptimWrapperConstructor:
+    """One optim wrapper per sub-model, with Adam corrected for lazy reg.
+
+    A sub-model regularised every ``k`` iterations in a separate phase takes
+    ``k + 1`` optimizer steps per ``k`` iterations. To keep the optimiser's
+    dynamics per iteration, StyleGAN2 (and NVlabs' ``training_loop.py``)
+    scale with ``c = k / (k + 1)``::
+
+        lr    <- lr * c
+        betas <- (beta1 ** c, beta2 ** c)
+
+    The config states the paper's values (e.g. ``lr=0.0025, betas=(0,
+    0.99)``); this constructor derives the rest. ``k`` per sub-model is read
+    from the model's ``lazy_reg_intervals`` property (StyleGAN2:
+    ``generator -> pl_interval``, ``discriminator -> r1_interval``), unless
+    given here as ``reg_intervals``. A sub-model whose interval is None is
+    left unscaled.
+
+    Example::
+
+        optim_wrapper = dict(
+            constructor='LazyRegOptimWrapperConstructor',
+            generator=dict(optimizer=dict(type='Adam', lr=0.0025,
+                                          betas=(0, 0.99), eps=1e-8)),
+            discriminator=dict(optimizer=dict(type='Adam', lr=0.0025,
+                                              betas=(0, 0.99), eps=1e-8)))
+
+    Args:
+        optim_wrapper_cfg (dict): ``{sub_model_name: optim wrapper config}``;
+            each value is an mmengine optim wrapper config with an
+            ``optimizer`` (which must have ``lr``; ``betas`` are scaled when
+            present). The key ``reg_intervals`` (dict name -> int | None),
+            if present, overrides the model's intervals.
+        paramwise_cfg (dict, optional): Must be None (not supported).
+    """
+
+    def __init__(self,
+                 optim_wrapper_cfg: dict,
+                 paramwise_cfg: Optional[dict] = None) -> None:
+        if not isinstance(optim_wrapper_cfg, dict):
+            raise TypeError('optim_wrapper_cfg must be a dict of sub-model '
+                            f'configs, got {type(optim_wrapper_cfg)}')
+        if paramwise_cfg is not None:
+            raise ValueError('LazyRegOptimWrapperConstructor does not support '
+                             f'paramwise_cfg, got {paramwise_cfg!r}')
+        cfg = copy.deepcopy(dict(optim_wrapper_cfg))
+        reg_intervals = cfg.pop('reg_intervals', None)
+        for name, sub_cfg in cfg.items():
+            if not isinstance(sub_cfg, dict) or 'optimizer' not in sub_cfg:
+                raise ValueError(
+                    f'optim_wrapper.{name} must be a dict with an '
+                    f"'optimizer' (e.g. dict(optimizer=dict(type='Adam', "
+                    f'lr=0.002))), got {sub_cfg!r}')
+            if 'lr' not in sub_cfg['optimizer']:
+                raise ValueError(f'optim_wrapper.{name}.optimizer needs an '
+                                 f"'lr', got {sub_cfg['optimizer']!r}")
+        self.optim_wrapper_cfg = cfg
+        self.reg_intervals = reg_intervals
+
+    @staticmethod
+    def lazy_scaled(optimizer_cfg: dict, interval: Optional[int]) -> dict:
+        """A copy of ``optimizer_cfg`` with lr and betas scaled for
+        ``interval`` (unchanged when None).
+
+        Args:
+            optimizer_cfg (dict): e.g. ``dict(type='Adam', lr=...,
+                betas=...)``.
+            interval (int, optional): The lazy-regularisation interval k.
+
+        Returns:
+            dict: The scaled config.
+        """
+        cfg = copy.deepcopy(dict(optimizer_cfg))
+        if 'betas' in cfg:  # torch Adam rejects int betas such as (0, 0.99)
+            cfg['betas'] = tuple(float(beta) for beta in cfg['betas'])
+        if interval is None:
+            return cfg
+        if not isinstance(interval, int) or interval < 1:
+            raise ValueError(
+                f'lazy-regularisation interval must be a positive int or '
+                f'None, got {interval!r}')
+        ratio = interval / (interval + 1)
+        cfg['lr'] = cfg['lr'] * ratio
+        if 'betas' in cfg:
+            cfg['betas'] = tuple(beta**ratio for beta in cfg['betas'])
+        return cfg
+
+    def __call__(self, model: nn.Module) -> OptimWrapperDict:
+        if is_model_wrapper(model):
+            model = model.module
+        intervals: Dict[str, Optional[int]]
+        if self.reg_intervals is not None:
+            intervals = dict(self.reg_intervals)
+        else:
+            intervals = dict(getattr(model, 'lazy_reg_intervals', {}))
+        unknown = sorted(set(intervals) - set(self.optim_wrapper_cfg))
+        if unknown and self.reg_intervals is not None:
+            raise KeyError(f'reg_intervals names {unknown}, which have no '
+                           'optim wrapper config; configured: '
+                           f'{sorted(self.optim_wrapper_cfg)}')
+        wrappers = {}
+        for name, sub_cfg in self.optim_wrapper_cfg.items():
+            sub_model = getattr(model, name, None)
+            if not isinstance(sub_model, nn.Module):
+                raise AttributeError(
+                    f'optim_wrapper.{name}: the model '
+                    f'{type(model).__name__} has no sub-model {name!r}')
+            sub_cfg = copy.deepcopy(sub_cfg)
+            sub_cfg['optimizer'] = self.lazy_scaled(sub_cfg['optimizer'],
+                                                    intervals.get(name))
+            paramwise = sub_cfg.pop('paramwise_cfg', None)
+            wrappers[name] = DefaultOptimWrapperConstructor(
+                sub_cfg, paramwise)(
+                    sub_model)
+        return OptimWrapperDict(**wrappers)

@@ -1,0 +1,11 @@
+# Copyright (c) mmgen-ada contributors. All rights reserved.
+"""GAN losses and regularisers, one per file."""
+from .non_saturating_logistic_loss import (d_logistic_loss,
+                                           g_nonsaturating_logistic_loss)
+from .path_length_penalty import path_length_penalty
+from .r1_gradient_penalty import r1_gradient_penalty
+
+__all__ = [
+    'd_logistic_loss', 'g_nonsaturating_logistic_loss', 'path_length_penalty',
+    'r1_gradient_penalty'
+]

@@ -1,0 +1,1 @@
+# Copyright (c) mmgen-ada contributors. All rights reserved.

@@ -1,0 +1,108 @@
+# Copyright (c) mmgen-ada contributors. All rights reserved.
+"""Every shipped config builds its model and optimizers at a tiny size."""
+import glob
+import os.path as osp
+import re
+from pathlib import Path
+
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.optim import OptimWrapperDict, build_optim_wrapper
+from mmengine.registry import init_default_scope
+
+from mmgen_ada.registry import MODELS
+
+REPO = Path(__file__).resolve().parents[2]
+CONFIGS = sorted(
+    p
+    for p in glob.glob(str(REPO / 'configs' / '**' / '*.py'), recursive=True)
+    if '_base_' not in Path(p).parts)
+
+# Keys shrunk wherever they occur in the model config (StyleGAN2 and 3).
+TINY = dict(
+    out_size=16,
+    in_size=16,
+    style_channels=16,
+    noise_size=16,
+    channel_base=256,
+    channel_max=16,
+    num_mlps=1,
+    mbstd_group_size=2)
+
+
+def _shrink(node):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in TINY and value is not None:
+                node[key] = TINY[key]
+            else:
+                _shrink(value)
+    elif isinstance(node, (list, tuple)):
+        for item in node:
+            _shrink(item)
+
+
+def test_configs_found():
+    names = {osp.basename(p) for p in CONFIGS}
+    assert 'stylegan2-ada_quickstart_1xb16_twemoji-32x32.py' in names
+    assert len([n for n in names if n.startswith('stylegan2')]) >= 11
+
+
+@pytest.mark.parametrize(
+    'path', CONFIGS, ids=[osp.relpath(p, REPO / 'configs') for p in CONFIGS])
+def test_config_builds_tiny(path):
+    cfg = Config.fromfile(path)
+    init_default_scope(cfg.get('default_scope', 'mmgen_ada'))
+
+    # Name fields: {algo}_{module}_{gpus}xb{batch}_{dataset}-{res}.py
+    name = osp.splitext(osp.basename(path))[0]
+    fields = name.split('_')
+    assert len(fields) == 4, f'{name}: expected 4 "_"-separated fields'
+    match = re.fullmatch(r'(\d+)xb(\d+)', fields[2])
+    assert match, f'{name}: training field must look like 8xb4'
+    assert cfg.train_dataloader.batch_size == int(match.group(2)), name
+    res = int(re.search(r'-(\d+)x\1$', fields[3]).group(1))
+    gen = cfg.model.generator
+    assert res == gen.get('out_size'), name
+    # 'ada' as a name token (e.g. stylegan2-ada_..., ..._ada-fp16-...) iff
+    # the discriminator augments.
+    named_ada = re.search(r'(^|[-_])ada([-_]|$)', name) is not None
+    assert named_ada == ('ADA' in cfg.model.discriminator.type), name
+
+    model_cfg = cfg.model.to_dict()
+    _shrink(model_cfg)
+    torch.manual_seed(0)
+    model = MODELS.build(model_cfg)
+    wrappers = build_optim_wrapper(model, cfg.optim_wrapper)
+    assert isinstance(wrappers, OptimWrapperDict)
+    assert set(wrappers.keys()) == {'generator', 'discriminator'}
+    intervals = getattr(model, 'lazy_reg_intervals', {})
+    for key, wrapper in wrappers.items():
+        base_lr = cfg.optim_wrapper[key].optimizer.lr
+        k = intervals.get(key)
+        expected = base_lr if k is None else base_lr * k / (k + 1)
+        assert wrapper.optimizer.param_groups[0]['lr'] == pytest.approx(
+            expected)
+
+    label_dim = getattr(model, 'label_dim', 0)
+    c = torch.eye(label_dim)[:2] if label_dim else None
+    img = model.generate(model.sample_z(2), c)
+    assert img.shape[-2:] == (16, 16)
+
+
+def test_aug_pipeline_key_override_from_command_line():
+    path = str(REPO / 'configs' / 'stylegan2' /
+               'stylegan2-ada_paper256_8xb8_ffhq-256x256.py')
+    cfg = Config.fromfile(path)
+    # What tools/train.py does with
+    # --cfg-options model.discriminator.data_aug.aug_pipeline.rotate=0
+    cfg.merge_from_dict(
+        {'model.discriminator.data_aug.aug_pipeline.rotate': 0})
+    model_cfg = cfg.model.to_dict()
+    _shrink(model_cfg)
+    init_default_scope('mmgen_ada')
+    model = MODELS.build(model_cfg)
+    pipe = model.discriminator.data_aug.aug_pipeline
+    assert float(pipe.rotate) == 0
+    assert float(pipe.xflip) == 1 and float(pipe.saturation) == 1
