@@ -22,8 +22,8 @@ from typing import List, Optional
 
 import numpy as np
 
-from mmgen_ada.apis import (init_model, make_image_grid, parse_num_range,
-                            sample, save_image, synthesize)
+from mmgen_ada.apis import init_model, parse_num_range, sample, synthesize
+from mmgen_ada.visualization import make_image_grid, save_image
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:

@@ -24,8 +24,8 @@ import numpy as np
 import torch
 
 from mmgen_ada.apis import (build_projection_distance, get_generator,
-                            init_model, load_target_image, project, save_image,
-                            synthesize)
+                            init_model, load_target_image, project, synthesize)
+from mmgen_ada.visualization import save_image
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:

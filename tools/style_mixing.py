@@ -14,8 +14,8 @@ import os
 import os.path as osp
 from typing import List, Optional
 
-from mmgen_ada.apis import (init_model, parse_num_range, save_image,
-                            style_mixing)
+from mmgen_ada.apis import init_model, parse_num_range, style_mixing
+from mmgen_ada.visualization import save_image
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:

@@ -1,8 +1,7 @@
 # Copyright (c) mmgen-ada contributors. All rights reserved.
 """Inference and interoperability helpers used by ``tools/``."""
-from .image_grid import make_image_grid, save_image
 from .inference import (get_generator, init_model, make_labels, run_synthesis,
-                        sample, seeds_to_z, synthesize, to_uint8)
+                        sample, seeds_to_z, synthesize, to_uint8_hwc)
 from .num_range import parse_num_range
 from .nvlabs_checkpoint import (build_checkpoint, convert_nvlabs_pickle,
                                 convert_nvlabs_state_dicts,
@@ -18,8 +17,7 @@ from .style_mixing import style_mixing
 
 __all__ = [
     'init_model', 'get_generator', 'sample', 'synthesize', 'seeds_to_z',
-    'make_labels', 'to_uint8', 'run_synthesis', 'make_image_grid',
-    'save_image', 'parse_num_range', 'style_mixing', 'project',
+    'make_labels', 'to_uint8_hwc', 'run_synthesis', 'parse_num_range', 'style_mixing', 'project',
     'noise_regularization', 'load_target_image', 'build_projection_distance',
     'MultiScalePixelDistance', 'InceptionPixelDistance', 'NVlabsLPIPSDistance',
     'load_nvlabs_pickle', 'RestrictedNVlabsUnpickler', 'NVlabsModuleRecord',

@@ -20,6 +20,7 @@ from mmengine.runner import CheckpointLoader
 from mmengine.utils import ProgressBar
 
 from mmgen_ada.registry import MODELS
+from mmgen_ada.visualization import to_uint8
 
 LabelsLike = Union[None, int, Sequence[int], np.ndarray, torch.Tensor]
 NOISE_MODES = ('const', 'random', 'none')
@@ -204,13 +205,12 @@ def make_labels(
     return c.to(device)
 
 
-def to_uint8(images: torch.Tensor) -> np.ndarray:
-    """Float images in [-1, 1] (N, C, H, W) -> uint8 (N, H, W, C).
+def to_uint8_hwc(images: torch.Tensor) -> np.ndarray:
+    """Float images in [-1, 1] (N, C, H, W) -> uint8 numpy (N, H, W, C).
 
-    ``(x * 127.5 + 128).clamp(0, 255)`` then truncation, as NVlabs.
+    The NVlabs mapping of :func:`mmgen_ada.visualization.to_uint8`.
     """
-    out = (images.permute(0, 2, 3, 1) * 127.5 + 128).clamp(0, 255)
-    return out.to(torch.uint8).cpu().numpy()
+    return to_uint8(images).permute(0, 2, 3, 1).cpu().numpy()
 
 
 def run_synthesis(generator: nn.Module,
@@ -296,7 +296,7 @@ def sample(model: nn.Module,
             truncation_psi=truncation_psi,
             truncation_cutoff=truncation_cutoff,
             noise_mode=noise_mode)
-        images.append(to_uint8(img))
+        images.append(to_uint8_hwc(img))
         if bar is not None:
             for _ in range(stop - start):
                 bar.update()
@@ -330,7 +330,7 @@ def synthesize(model: nn.Module,
                          f'{expected[1]}), got {tuple(ws.shape)}')
     device = next(generator.parameters()).device
     return np.concatenate([
-        to_uint8(
+        to_uint8_hwc(
             run_synthesis(generator, ws[i:i + batch_size].to(device),
                           noise_mode)) for i in range(0, len(ws), batch_size)
     ])

@@ -7,7 +7,7 @@ import torch
 import torch.nn as nn
 
 from .inference import (LabelsLike, get_generator, make_labels, run_synthesis,
-                        seeds_to_z, to_uint8)
+                        seeds_to_z, to_uint8_hwc)
 
 
 @torch.no_grad()
@@ -63,12 +63,12 @@ def style_mixing(
     all_w = generator.mapping(z, c, truncation_psi=truncation_psi)
     w_of = dict(zip(all_seeds, all_w))
     images = dict(((s, s), img) for s, img in zip(
-        all_seeds, to_uint8(run_synthesis(generator, all_w, noise_mode))))
+        all_seeds, to_uint8_hwc(run_synthesis(generator, all_w, noise_mode))))
     for row in row_seeds:
         for col in col_seeds:
             w = w_of[row].clone()
             w[col_styles] = w_of[col][col_styles]
-            images[(row, col)] = to_uint8(
+            images[(row, col)] = to_uint8_hwc(
                 run_synthesis(generator, w[None], noise_mode))[0]
 
     h, w_, ch = images[(all_seeds[0], all_seeds[0])].shape

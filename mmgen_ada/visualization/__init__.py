@@ -1,1 +1,4 @@
 # Copyright (c) mmgen-ada contributors. All rights reserved.
+from .image_grid import make_image_grid, save_image, to_uint8
+
+__all__ = ['make_image_grid', 'save_image', 'to_uint8']

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from mmgen_ada.apis import (get_generator, init_model, make_labels, sample,
-                            seeds_to_z, synthesize, to_uint8)
+                            seeds_to_z, synthesize, to_uint8_hwc)
 from mmgen_ada.models.stylegan2 import StyleGANv2Generator
 
 G_CFG = dict(
@@ -34,10 +34,10 @@ def test_seeds_to_z_is_nvlabs_randomstate():
         seeds_to_z([], 4)
 
 
-def test_to_uint8_matches_nvlabs_formula():
+def test_to_uint8_hwc_matches_nvlabs_formula():
     x = torch.tensor([-2., -1., -0.5, 0., 0.0039, 0.5, 1., 3.])
     img = x.view(1, 1, 1, -1).expand(1, 3, 1, 8)
-    got = to_uint8(img)
+    got = to_uint8_hwc(img)
     assert got.dtype == np.uint8 and got.shape == (1, 1, 8, 3)
     expected = [0, 0, 64, 128, 128, 191, 255, 255]  # floor(127.5 x + 128)
     np.testing.assert_array_equal(got[0, 0, :, 0], expected)

@@ -7,7 +7,8 @@ import pytest
 import torch
 from PIL import Image
 
-from mmgen_ada.apis import build_checkpoint, init_model, sample, save_image
+from mmgen_ada.apis import build_checkpoint, init_model, sample
+from mmgen_ada.visualization import save_image
 
 REPO = Path(__file__).resolve().parents[2]
 

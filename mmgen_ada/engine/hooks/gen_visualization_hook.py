@@ -3,7 +3,7 @@
 import math
 import os
 import os.path as osp
-from typing import Optional, Tuple
+from typing import Optional
 
 import numpy as np
 import torch
@@ -11,47 +11,16 @@ from mmengine.dist import is_main_process
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from mmengine.utils import ProgressBar
-from PIL import Image
 from torch import Tensor
 
 from mmgen_ada.registry import HOOKS
+from mmgen_ada.visualization import make_image_grid, save_image, to_uint8
 
 DATA_BATCH = Optional[dict]
 
 
 def _unwrap(module):
     return module.module if is_model_wrapper(module) else module
-
-
-def make_image_grid(
-    images: Tensor,
-    grid_size: Tuple[int, int],
-    drange: Tuple[float, float] = (-1, 1)
-) -> np.ndarray:
-    """Tile images into one uint8 picture, row-major.
-
-    Args:
-        images (Tensor): (N, C, H, W) with C in {1, 3} and N <= gw * gh.
-        grid_size (tuple[int, int]): (gw, gh) columns and rows.
-        drange (tuple[float, float]): Value range mapped to [0, 255].
-            Defaults to (-1, 1).
-
-    Returns:
-        np.ndarray: uint8 (gh * H, gw * W, C), RGB (or gray) order.
-    """
-    gw, gh = grid_size
-    n, c, h, w = images.shape
-    if c not in (1, 3):
-        raise ValueError(f'make_image_grid needs 1 or 3 channels, got {c}')
-    if n > gw * gh:
-        raise ValueError(f'{n} images do not fit a {gw}x{gh} grid')
-    lo, hi = drange
-    img = (images.detach().float().cpu() - lo) * (255 / (hi - lo))
-    img = img.round().clamp(0, 255).to(torch.uint8)
-    if n < gw * gh:
-        img = torch.cat([img, img.new_zeros(gw * gh - n, c, h, w)])
-    img = img.reshape(gh, gw, c, h, w).permute(0, 3, 1, 4, 2)
-    return img.reshape(gh * h, gw * w, c).numpy()
 
 
 @HOOKS.register_module()
@@ -122,11 +91,6 @@ class GenVisualizationHook(Hook):
         self._c: Optional[Tensor] = None
         self._start_written = False
 
-    @property
-    def grid_size(self) -> Tuple[int, int]:
-        """(columns, rows) of the fake grid."""
-        return (self.grid_width, math.ceil(self.num_samples / self.grid_width))
-
     def before_train(self, runner) -> None:
         """Draw the fixed latents (and labels) once."""
         if self.out_dir is None:
@@ -179,18 +143,18 @@ class GenVisualizationHook(Hook):
         visualizer under ``tag``."""
         os.makedirs(self.out_dir, exist_ok=True)
         path = osp.join(self.out_dir, f'{filename}.png')
-        Image.fromarray(image[:, :, 0] if image.shape[2] == 1 else image)\
-            .save(path)
+        save_image(image, path)
         runner.visualizer.add_image(
             tag,
             image if image.shape[2] == 3 else np.repeat(image, 3, axis=2),
             step=step)
         runner.logger.info(f'GenVisualizationHook: wrote {path}')
 
-    def _real_grid(self, reals: Tensor) -> np.ndarray:
-        width = math.ceil(math.sqrt(reals.shape[0]))
-        return make_image_grid(reals,
-                               (width, math.ceil(reals.shape[0] / width)))
+    @staticmethod
+    def _grid(images: Tensor, num_cols: Optional[int] = None) -> np.ndarray:
+        """uint8 (rows * H, num_cols * W, C) grid of images in [-1, 1]."""
+        return make_image_grid(
+            to_uint8(images).permute(0, 2, 3, 1).cpu().numpy(), num_cols)
 
     def before_train_iter(self,
                           runner,
@@ -203,12 +167,12 @@ class GenVisualizationHook(Hook):
         if not is_main_process() or runner.iter > 0:
             return
         self._write(runner, 'fakes', 'fakes_init',
-                    make_image_grid(self._generate(runner), self.grid_size),
+                    self._grid(self._generate(runner), self.grid_width),
                     runner.iter)
         if data_batch is not None:
             reals = _unwrap(runner.model).data_preprocessor(data_batch,
                                                             False)['inputs']
-            self._write(runner, 'reals', 'reals', self._real_grid(reals),
+            self._write(runner, 'reals', 'reals', self._grid(reals),
                         runner.iter)
 
     def after_train_iter(self,
@@ -224,10 +188,10 @@ class GenVisualizationHook(Hook):
             return
         step = runner.iter + 1
         self._write(runner, 'fakes', f'fakes_{step:06d}',
-                    make_image_grid(self._generate(runner), self.grid_size),
+                    self._grid(self._generate(runner), self.grid_width),
                     step)
         if self.vis_augmented_reals:
             aug = self._augmented_reals(runner, data_batch)
             if aug is not None:
                 self._write(runner, 'reals_augmented', f'reals_aug_{step:06d}',
-                            self._real_grid(aug), step)
+                            self._grid(aug), step)

@@ -11,13 +11,13 @@ from typing import Any, Dict, List, Optional, Sequence
 import numpy as np
 import torch
 import torch.nn as nn
-
 from mmengine.dist import (broadcast_object_list, collect_results,
                            is_main_process)
 from mmengine.evaluator import BaseMetric
 from mmengine.logging import print_log
 
 from mmgen_ada.registry import MODELS
+from mmgen_ada.visualization import to_uint8
 
 DEFAULT_FEATURE_EXTRACTOR = dict(type='InceptionV3TorchScript')
 #: Real statistics are cached here unless a metric says otherwise.
@@ -25,23 +25,6 @@ DEFAULT_CACHE_DIR = osp.join(
     os.environ.get('MMGEN_ADA_CACHE', osp.join('~', '.cache', 'mmgen_ada')),
     'real_stats')
 SAMPLE_MODELS = ('ema', 'orig')
-
-
-def to_uint8(imgs: torch.Tensor) -> torch.Tensor:
-    """Generator output in [-1, 1] to uint8 as the NVlabs metrics do.
-
-    ``(x * 127.5 + 128).clamp(0, 255)`` then truncation to uint8, so 0 maps to
-    128 and 1 maps to 255.
-
-    Args:
-        imgs (Tensor): Float images (N, C, H, W), nominally in [-1, 1].
-
-    Returns:
-        Tensor: uint8 images (N, C, H, W).
-    """
-    if imgs.dtype == torch.uint8:
-        return imgs
-    return (imgs.float() * 127.5 + 128).clamp(0, 255).to(torch.uint8)
 
 
 class GenerativeMetric(BaseMetric):

@@ -9,22 +9,6 @@ import torch.nn as nn
 from PIL import Image
 
 from mmgen_ada.engine.hooks import GenVisualizationHook
-from mmgen_ada.engine.hooks.gen_visualization_hook import make_image_grid
-
-
-def test_make_image_grid_layout_and_values():
-    imgs = torch.zeros(3, 3, 2, 2)
-    imgs[0] = -1.0
-    imgs[1] = 1.0
-    imgs[2, 0] = 0.0
-    grid = make_image_grid(imgs, (2, 2))
-    assert grid.shape == (4, 4, 3) and grid.dtype == np.uint8
-    assert (grid[:2, :2] == 0).all()  # -1 -> 0
-    assert (grid[:2, 2:] == 255).all()  # 1 -> 255
-    assert (grid[2:, :2, 0] == 128).all()  # 0 -> 127.5 rounds to 128
-    assert (grid[2:, 2:] == 0).all()  # padding
-    with pytest.raises(ValueError, match='do not fit'):
-        make_image_grid(imgs, (1, 2))
 
 
 class _Aug(nn.Module):

@@ -3,7 +3,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mmgen_ada.apis import make_image_grid, save_image
+import torch
+
+from mmgen_ada.visualization import make_image_grid, save_image, to_uint8
 
 
 def test_make_image_grid_layout():
@@ -27,3 +29,13 @@ def test_save_image_rgb_and_gray(tmp_path):
     assert Image.open(tmp_path / 'b.png').mode == 'L'
     with pytest.raises(ValueError, match='uint8'):
         save_image(rgb.astype(np.float32), str(tmp_path / 'c.png'))
+
+
+def test_to_uint8_is_the_nvlabs_mapping():
+    x = torch.tensor([-2., -1., -0.5, 0., 0.0039, 0.5, 1., 3.])
+    got = to_uint8(x.view(1, 1, 1, -1))
+    assert got.dtype == torch.uint8
+    # floor(clamp(127.5 x + 128, 0, 255)), written out
+    assert got.flatten().tolist() == [0, 0, 64, 128, 128, 191, 255, 255]
+    u8 = torch.zeros(1, 1, 2, 2, dtype=torch.uint8)
+    assert to_uint8(u8) is u8

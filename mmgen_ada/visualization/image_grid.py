@@ -1,9 +1,28 @@
 # Copyright (c) mmgen-ada contributors. All rights reserved.
-"""Tile uint8 images into a grid and save images as PNG."""
+"""Quantise generator output, tile images into a grid, save PNGs."""
 from typing import Optional
 
 import numpy as np
+import torch
 from PIL import Image
+
+
+def to_uint8(imgs: torch.Tensor) -> torch.Tensor:
+    """Generator output in [-1, 1] to uint8 as NVlabs does.
+
+    ``(x * 127.5 + 128).clamp(0, 255)`` then truncation to uint8 (the
+    mapping of the NVlabs metrics and ``generate.py``), so -1 maps to 0, 0 to
+    128 and 1 to 255. uint8 input is returned unchanged.
+
+    Args:
+        imgs (Tensor): Float images (N, C, H, W), nominally in [-1, 1].
+
+    Returns:
+        Tensor: uint8 images (N, C, H, W) on the input's device.
+    """
+    if imgs.dtype == torch.uint8:
+        return imgs
+    return (imgs.float() * 127.5 + 128).clamp(0, 255).to(torch.uint8)
 
 
 def make_image_grid(images: np.ndarray,
