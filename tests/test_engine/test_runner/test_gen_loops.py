@@ -184,7 +184,8 @@ def test_fakes_equal_to_reals_score_perfectly(tmp_path):
     d, m = feats.shape[1], len(feats)
     k = (feats @ feats.T / d + 1)**3
     kid = 2 * (k.sum() - np.trace(k)) / (m * (m - 1)) - 2 * k.sum() / m**2
-    assert out['KID-Full/kid'] == pytest.approx(kid, rel=1e-9)
+    # Features are float32 and the sums run in another order: rel 1e-7.
+    assert out['KID-Full/kid'] == pytest.approx(kid, rel=1e-7)
     # Generation contract: truncation 1, NVlabs' random noise, G_ema.
     assert {(c['psi'], c['noise_mode'], c['use_ema'], c['c'] is None)
             for c in gen.calls} == {(1.0, 'random', True, True)}
@@ -232,7 +233,8 @@ def test_real_statistics_are_cached_and_keyed_by_content(tmp_path):
     data.reads = 0
     again = make_runner(tmp_path / 'b', data, BankGenerator(bank_of(data)),
                         metrics).test()
-    assert again == pytest.approx(first)
+    # FID is ~0 here, so a relative tolerance alone would be meaningless.
+    assert again == pytest.approx(first, rel=1e-6, abs=1e-6)
     assert data.reads <= 16 + 1  # probes + resolution, no full real pass
 
     # Other content -> other keys -> recomputed.
@@ -251,7 +253,7 @@ def test_periodic_evaluation_reuses_real_statistics_in_memory(tmp_path):
     runner.test_loop.run()  # e.g. the next val_interval: no real pass
     assert data.reads == 0
     second = runner.test_loop.run()
-    assert second == pytest.approx(first)
+    assert second == pytest.approx(first, rel=1e-6, abs=1e-6)
 
 
 def test_conditional_labels_come_from_the_dataset(tmp_path):

@@ -1,0 +1,166 @@
+# Copyright (c) mmgen-ada contributors. All rights reserved.
+"""tools/analysis/eval_checkpoints.py on a toy GAN and the tiny extractor."""
+import importlib.util
+import json
+import os.path as osp
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+import torch
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+TOY_MODULE = textwrap.dedent('''
+    import torch
+    import torch.nn as nn
+    from torch.utils.data import Dataset
+    from mmengine.model import BaseModel
+    from mmgen_ada.registry import DATASETS, MODELS
+
+
+    def toy_images():
+        g = torch.Generator().manual_seed(0)
+        return torch.randint(0, 256, (12, 3, 8, 8), generator=g,
+                             dtype=torch.uint8)
+
+
+    @DATASETS.register_module(force=True)
+    class ToyCkptImages(Dataset):
+        def __len__(self):
+            return 12
+
+        def __getitem__(self, i):
+            return dict(inputs=toy_images()[i],
+                        data_samples=dict(label=torch.zeros(0)))
+
+
+    class ToyCkptDiscriminator(nn.Module):
+        """Logit = mean pixel value - threshold."""
+
+        def __init__(self):
+            super().__init__()
+            self.threshold = nn.Parameter(torch.zeros(()))
+
+        def forward(self, img, c=None):
+            return img.mean((1, 2, 3))[:, None] - self.threshold
+
+
+    @MODELS.register_module(force=True)
+    class ToyCkptGAN(BaseModel):
+        """Replays the reals shifted by a saved offset."""
+
+        def __init__(self):
+            super().__init__(
+                data_preprocessor=dict(type='GANDataPreprocessor'))
+            self.offset = nn.Parameter(torch.zeros(()))
+            self.discriminator = ToyCkptDiscriminator()
+            self.register_buffer('cur_nimg', torch.zeros([], dtype=torch.int64))
+            self.bank = toy_images().float() / 127.5 - 1
+            self.made = 0
+
+        def sample_z(self, num, device):
+            return torch.randn(num, 2, device=device)
+
+        def generate(self, z, c=None, truncation_psi=1.0,
+                     noise_mode='const', use_ema=True):
+            idx = torch.arange(self.made, self.made + len(z)) % 12
+            self.made += len(z)
+            return self.bank[idx] + self.offset
+
+        def forward(self, inputs, data_samples=None, mode='tensor'):
+            return inputs
+''')
+
+
+def load_tool():
+    spec = importlib.util.spec_from_file_location(
+        'mmgen_ada_eval_checkpoints_tool',
+        osp.join(REPO, 'tools', 'analysis', 'eval_checkpoints.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _save(path, iteration, offset, threshold, nimg):
+    torch.save(
+        dict(
+            meta=dict(iter=iteration),
+            state_dict={
+                'offset': torch.tensor(offset),
+                'discriminator.threshold': torch.tensor(threshold),
+                'cur_nimg': torch.tensor(nimg, dtype=torch.int64),
+            }), path)
+
+
+def test_eval_checkpoints_writes_metrics_per_checkpoint(tmp_path,
+                                                        monkeypatch):
+    (tmp_path / 'toy_ckpt_model.py').write_text(TOY_MODULE)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    sys.modules.pop('toy_ckpt_model', None)
+    base = osp.join(REPO, 'configs', '_base_', 'evaluation.py')
+    cfg = tmp_path / 'toy_ckpt_config.py'
+    cfg.write_text(
+        textwrap.dedent(f'''
+        _base_ = [{base!r}]
+        custom_imports = dict(imports=['toy_ckpt_model'],
+                              allow_failed_imports=False)
+        default_scope = 'mmgen_ada'
+        model = dict(type='ToyCkptGAN')
+        test_dataloader = dict(
+            batch_size=4, num_workers=0,
+            sampler=dict(type='DefaultSampler', shuffle=False),
+            dataset=dict(type='ToyCkptImages'))
+        val_dataloader = test_dataloader
+        test_evaluator = dict(metrics=[
+            dict(type='FrechetInceptionDistance', fake_nums=12,
+                 feature_extractor=dict(type='TinyTestFeatureExtractor'),
+                 real_cache_dir={str(tmp_path / 'stats')!r}),
+            dict(type='KernelInceptionDistance', fake_nums=12,
+                 num_subsets=2,
+                 feature_extractor=dict(type='TinyTestFeatureExtractor'),
+                 real_cache_dir={str(tmp_path / 'stats')!r}),
+        ])
+        '''))
+
+    # Per-image mean in [-1, 1], computed here independently of the tool.
+    g = torch.Generator().manual_seed(0)
+    images = torch.randint(
+        0, 256, (12, 3, 8, 8), generator=g, dtype=torch.uint8)
+    means = np.sort(images.double().numpy().mean((1, 2, 3)) / 127.5 - 1)
+    # A threshold between the 4th and 5th smallest means: 8 of 12 above.
+    threshold = float((means[3] + means[4]) / 2)
+
+    run = tmp_path / 'run'
+    run.mkdir()
+    # iter_10 must sort after iter_2 (numeric, not lexicographic order).
+    _save(run / 'iter_10.pth', 10, 0.0, threshold, 160)
+    _save(run / 'iter_2.pth', 2, 0.5, 10.0, 32)
+    (run / 'last_checkpoint').write_text('not a checkpoint')
+
+    out = tmp_path / 'metrics.json'
+    tool = load_tool()
+    results = tool.main([str(cfg), str(run), '--out', str(out)])
+
+    assert [osp.basename(r['checkpoint']) for r in results] == [
+        'iter_2.pth', 'iter_10.pth'
+    ]
+    assert json.loads(out.read_text()) == results
+    early, last = results
+    assert (early['iter'], early['kimg']) == (2, 0.032)
+    assert (last['iter'], last['kimg']) == (10, 0.16)
+    # offset 0 replays the reals: FID 0; a shifted generator is worse.
+    assert last['FID-Full/fid'] == pytest.approx(0, abs=1e-6)
+    assert early['FID-Full/fid'] > 1e-3
+    assert early['KID-Full/kid'] > last['KID-Full/kid']
+    assert early['D_real_sign'] == -1.0
+    assert last['D_real_sign'] == pytest.approx((8 - 4) / 12)
+
+
+def test_find_checkpoints_rejects_missing_paths(tmp_path):
+    tool = load_tool()
+    with pytest.raises(FileNotFoundError, match='no_such_run'):
+        tool.find_checkpoints([str(tmp_path / 'no_such_run')])
+    with pytest.raises(FileNotFoundError, match='No iter_'):
+        tool.find_checkpoints([str(tmp_path)])
