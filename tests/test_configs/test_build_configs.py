@@ -106,3 +106,45 @@ def test_aug_pipeline_key_override_from_command_line():
     pipe = model.discriminator.data_aug.aug_pipeline
     assert float(pipe.rotate) == 0
     assert float(pipe.xflip) == 1 and float(pipe.saturation) == 1
+
+
+@pytest.mark.parametrize('dataset', ['twemoji-32x32', 'twemoji1k-32x32'])
+def test_ada_and_no_ada_quickstarts_differ_only_in_the_augmentation(dataset):
+    """The limited-data comparison of docs/ada.md needs twin configs."""
+    folder = REPO / 'configs' / 'stylegan2'
+    ada = Config.fromfile(
+        str(folder / f'stylegan2-ada_quickstart_1xb16_{dataset}.py'))
+    plain = Config.fromfile(
+        str(folder / f'stylegan2_quickstart_1xb16_{dataset}.py'))
+    ada_d = ada.model.discriminator.to_dict()
+    plain_d = plain.model.discriminator.to_dict()
+    assert ada_d.pop('type') == 'ADAStyleGAN2Discriminator'
+    assert plain_d.pop('type') == 'StyleGAN2Discriminator'
+    assert ada_d.pop('data_aug')['type'] == 'ADAAug'
+    assert ada_d == plain_d
+    hooks = [h['type'] for h in ada.custom_hooks]
+    hooks.remove('ADAHook')
+    assert hooks == [h['type'] for h in plain.custom_hooks]
+    for cfg in (ada, plain):
+        cfg.model.pop('discriminator')
+        cfg.pop('custom_hooks')
+    assert ada.to_dict() == plain.to_dict()
+
+
+def test_limited_data_experiment_settings():
+    cfg = Config.fromfile(
+        str(REPO / 'configs' / 'stylegan2' /
+            'stylegan2-ada_quickstart_1xb16_twemoji1k-32x32.py'))
+    # Train and metric reals are the same 1,000-image subset.
+    for loader in (cfg.train_dataloader, cfg.test_dataloader):
+        assert loader.dataset.max_size == 1000
+        assert loader.dataset.random_seed == 0
+    assert cfg.train_dataloader.dataset.data_root == \
+        cfg.test_dataloader.dataset.data_root
+    kimg = cfg.train_cfg.max_iters * cfg.train_dataloader.batch_size / 1000
+    assert kimg == 16
+    assert cfg.model.discriminator.data_aug.ada_kimg == 10
+    metrics = {m['type']: m for m in cfg.test_evaluator.metrics}
+    assert set(metrics) == {'FrechetInceptionDistance',
+                            'KernelInceptionDistance'}
+    assert {m['fake_nums'] for m in metrics.values()} == {1000}

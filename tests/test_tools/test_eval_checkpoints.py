@@ -164,3 +164,16 @@ def test_find_checkpoints_rejects_missing_paths(tmp_path):
         tool.find_checkpoints([str(tmp_path / 'no_such_run')])
     with pytest.raises(FileNotFoundError, match='No iter_'):
         tool.find_checkpoints([str(tmp_path)])
+
+
+def test_out_defaults_to_the_work_dir_eval_json(tmp_path, capsys):
+    tool = load_tool()
+    run = tmp_path / 'run'
+    run.mkdir()
+    args = tool.parse_args(['cfg.py', str(run)])
+    assert args.out == str(run / 'eval.json')
+    # Several paths, or a checkpoint file: there is no obvious place.
+    for paths in ([str(run), str(run)], [str(run / 'iter_1.pth')]):
+        with pytest.raises(SystemExit):
+            tool.parse_args(['cfg.py', *paths])
+        assert '--out is required' in capsys.readouterr().err

@@ -100,3 +100,46 @@ def test_bad_inputs_name_the_problem(tmp_path):
     bad.write_text('{"step": 1, "kimg": 0.1, "time": 0.5}\n')
     with pytest.raises(ValueError, match="found keys: \\['time'\\]"):
         tool.main([str(bad)])
+
+
+def test_two_runs_overlaid_with_checkpoint_metrics(tmp_path):
+    tool = load_tool()
+    ada, plain = tmp_path / 'ada', tmp_path / 'plain'
+    write_run(ada, '20240101_000000', [train_record(s) for s in (10, 20)])
+    write_run(plain, '20240101_000000',
+              [dict(step=s, kimg=s * 16 / 1000, loss_gen=1.0)
+               for s in (10, 20)])
+    # eval_checkpoints.py output: a list, one entry per checkpoint.
+    (plain / 'eval.json').write_text(json.dumps([
+        dict(checkpoint='iter_10.pth', iter=10, kimg=0.16,
+             **{'FID-Full/fid': 90.0}, D_real_sign=0.9, eval_seconds=3.0),
+        dict(checkpoint='iter_20.pth', iter=20, kimg=0.32,
+             **{'FID-Full/fid': 70.0}, D_real_sign=0.7, eval_seconds=3.0),
+    ]))
+    records = tool.load_eval_records(str(plain))
+    assert records[1] == {'step': 20, 'kimg': 0.32, 'ckpt/FID-Full/fid': 70.0,
+                          'ckpt/D_real_sign': 0.7}
+    assert tool.load_eval_records(str(ada)) == []
+
+    out = str(tmp_path / 'both.png')
+    assert tool.main([str(ada), str(plain), '--labels', 'ADA', 'no ADA',
+                      '--out', out]) == out
+    assert Image.open(out).size[1] > 100
+    runs = {
+        'ADA': tool.collect_series(
+            tool.load_records(tool.find_scalar_files(str(ada))), None),
+        'no ADA': tool.collect_series(
+            tool.load_records(tool.find_scalar_files(str(plain))) + records,
+            None),
+    }
+    np.testing.assert_allclose(runs['no ADA']['ckpt/D_real_sign'][1],
+                               [0.9, 0.7])
+    # D_real_sign of a checkpoint is drawn with the logged r_t.
+    assert tool.plot_curves(runs, str(tmp_path / 'c.png')) == [
+        'ADA p', 'ADA r_t', 'losses', 'FID'
+    ]
+    with pytest.raises(SystemExit):
+        tool.main([str(ada), str(plain), '--labels', 'only one'])
+    (plain / 'eval.json').write_text('{"iter": 1}')
+    with pytest.raises(ValueError, match='eval.json: expected a list'):
+        tool.load_eval_records(str(plain))

@@ -4,6 +4,9 @@
 ``python tools/analysis/eval_checkpoints.py CONFIG CKPT_OR_WORK_DIR [...]
 [--out metrics.json] [--work-dir DIR] [--cfg-options ...]``
 
+With a single work dir and no ``--out`` the results go to
+``<work dir>/eval.json``, where ``plot_curves.py`` finds them.
+
 For each checkpoint (a ``.pth`` file, or every ``iter_*.pth`` of a work dir,
 in iteration order) this runs the config's test loop as ``tools/test.py``
 does (``GenTestLoop`` + ``test_evaluator``), so FID/KID use G_ema and the
@@ -26,6 +29,8 @@ import torch
 from mmengine.config import Config, DictAction
 from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
+
+from mmgen_ada.engine.checkpoint import register_checkpoint_safe_globals
 
 _ITER = re.compile(r'iter_(\d+)\.pth$')
 
@@ -107,7 +112,10 @@ def evaluate(config: str,
     if sign is not None:
         result['D_real_sign'] = sign
 
-    ckpt = torch.load(checkpoint, map_location='cpu', weights_only=False)
+    # weights_only loading, with exactly the types mmengine checkpoints hold
+    # allow-listed.
+    register_checkpoint_safe_globals()
+    ckpt = torch.load(checkpoint, map_location='cpu', weights_only=True)
     meta_iter = ckpt.get('meta', {}).get('iter')
     match = _ITER.search(checkpoint)
     if meta_iter is not None:
@@ -130,7 +138,10 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         nargs='+',
         help='checkpoint files and/or work dirs (all their iter_*.pth)')
     parser.add_argument(
-        '--out', required=True, help='JSON file written with the results')
+        '--out',
+        help='JSON file written with the results (default: '
+        '<work dir>/eval.json when one work dir is given, which '
+        'plot_curves.py then picks up)')
     parser.add_argument(
         '--work-dir',
         help='work dir for the test runs (default: next to --out)')
@@ -139,7 +150,13 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         nargs='+',
         action=DictAction,
         help='override settings of the config, xxx=yyy format')
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.out is None:
+        if len(args.checkpoints) != 1 or not osp.isdir(args.checkpoints[0]):
+            parser.error('--out is required unless a single work dir is '
+                         'given')
+        args.out = osp.join(args.checkpoints[0], 'eval.json')
+    return args
 
 
 def main(argv: Optional[List[str]] = None) -> List[dict]:
