@@ -3,7 +3,6 @@
 import importlib.util
 import json
 import os.path as osp
-import sys
 import textwrap
 
 import numpy as np
@@ -12,66 +11,7 @@ import torch
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-TOY_MODULE = textwrap.dedent('''
-    import torch
-    import torch.nn as nn
-    from torch.utils.data import Dataset
-    from mmengine.model import BaseModel
-    from mmgen_ada.registry import DATASETS, MODELS
-
-
-    def toy_images():
-        g = torch.Generator().manual_seed(0)
-        return torch.randint(0, 256, (12, 3, 8, 8), generator=g,
-                             dtype=torch.uint8)
-
-
-    @DATASETS.register_module(force=True)
-    class ToyCkptImages(Dataset):
-        def __len__(self):
-            return 12
-
-        def __getitem__(self, i):
-            return dict(inputs=toy_images()[i],
-                        data_samples=dict(label=torch.zeros(0)))
-
-
-    class ToyCkptDiscriminator(nn.Module):
-        """Logit = mean pixel value - threshold."""
-
-        def __init__(self):
-            super().__init__()
-            self.threshold = nn.Parameter(torch.zeros(()))
-
-        def forward(self, img, c=None):
-            return img.mean((1, 2, 3))[:, None] - self.threshold
-
-
-    @MODELS.register_module(force=True)
-    class ToyCkptGAN(BaseModel):
-        """Replays the reals shifted by a saved offset."""
-
-        def __init__(self):
-            super().__init__(
-                data_preprocessor=dict(type='GANDataPreprocessor'))
-            self.offset = nn.Parameter(torch.zeros(()))
-            self.discriminator = ToyCkptDiscriminator()
-            self.register_buffer('cur_nimg', torch.zeros([], dtype=torch.int64))
-            self.bank = toy_images().float() / 127.5 - 1
-            self.made = 0
-
-        def sample_z(self, num, device):
-            return torch.randn(num, 2, device=device)
-
-        def generate(self, z, c=None, truncation_psi=1.0,
-                     noise_mode='const', use_ema=True):
-            idx = torch.arange(self.made, self.made + len(z)) % 12
-            self.made += len(z)
-            return self.bank[idx] + self.offset
-
-        def forward(self, inputs, data_samples=None, mode='tensor'):
-            return inputs
-''')
+HERE = osp.dirname(osp.abspath(__file__))
 
 
 def load_tool():
@@ -96,22 +36,20 @@ def _save(path, iteration, offset, threshold, nimg):
 
 def test_eval_checkpoints_writes_metrics_per_checkpoint(tmp_path,
                                                         monkeypatch):
-    (tmp_path / 'toy_ckpt_model.py').write_text(TOY_MODULE)
-    monkeypatch.syspath_prepend(str(tmp_path))
-    sys.modules.pop('toy_ckpt_model', None)
+    monkeypatch.syspath_prepend(HERE)  # toy_eval_gan.py
     base = osp.join(REPO, 'configs', '_base_', 'evaluation.py')
     cfg = tmp_path / 'toy_ckpt_config.py'
     cfg.write_text(
         textwrap.dedent(f'''
         _base_ = [{base!r}]
-        custom_imports = dict(imports=['toy_ckpt_model'],
+        custom_imports = dict(imports=['toy_eval_gan'],
                               allow_failed_imports=False)
         default_scope = 'mmgen_ada'
-        model = dict(type='ToyCkptGAN')
+        model = dict(type='ToyEvalGAN')
         test_dataloader = dict(
             batch_size=4, num_workers=0,
             sampler=dict(type='DefaultSampler', shuffle=False),
-            dataset=dict(type='ToyCkptImages'))
+            dataset=dict(type='ToyEvalImages'))
         val_dataloader = test_dataloader
         test_evaluator = dict(metrics=[
             dict(type='FrechetInceptionDistance', fake_nums=12,
