@@ -37,20 +37,11 @@ def _save(path, iteration, offset, threshold, nimg):
 def test_eval_checkpoints_writes_metrics_per_checkpoint(tmp_path,
                                                         monkeypatch):
     monkeypatch.syspath_prepend(HERE)  # toy_eval_gan.py
-    base = osp.join(REPO, 'configs', '_base_', 'evaluation.py')
+    base = osp.join(HERE, 'toy_eval_config.py')
     cfg = tmp_path / 'toy_ckpt_config.py'
     cfg.write_text(
         textwrap.dedent(f'''
         _base_ = [{base!r}]
-        custom_imports = dict(imports=['toy_eval_gan'],
-                              allow_failed_imports=False)
-        default_scope = 'mmgen_ada'
-        model = dict(type='ToyEvalGAN')
-        test_dataloader = dict(
-            batch_size=4, num_workers=0,
-            sampler=dict(type='DefaultSampler', shuffle=False),
-            dataset=dict(type='ToyEvalImages'))
-        val_dataloader = test_dataloader
         test_evaluator = dict(metrics=[
             dict(type='FrechetInceptionDistance', fake_nums=12,
                  feature_extractor=dict(type='TinyTestFeatureExtractor'),

@@ -2,7 +2,6 @@
 """tools/test.py on configs/_base_/evaluation.py with a toy generator."""
 import importlib.util
 import os.path as osp
-import textwrap
 
 import pytest
 import torch
@@ -22,21 +21,7 @@ def load_tool():
 
 def test_test_tool_evaluates_a_checkpoint(tmp_path, monkeypatch, capsys):
     monkeypatch.syspath_prepend(HERE)  # toy_eval_gan.py
-    base = osp.join(REPO, 'configs', '_base_', 'evaluation.py')
-    cfg = tmp_path / 'toy_config.py'
-    cfg.write_text(
-        textwrap.dedent(f'''
-        _base_ = [{base!r}]
-        custom_imports = dict(imports=['toy_eval_gan'],
-                              allow_failed_imports=False)
-        default_scope = 'mmgen_ada'
-        model = dict(type='ToyEvalGAN')
-        test_dataloader = dict(
-            batch_size=4, num_workers=0,
-            sampler=dict(type='DefaultSampler', shuffle=False),
-            dataset=dict(type='ToyEvalImages'))
-        val_dataloader = test_dataloader
-        '''))
+    cfg = osp.join(HERE, 'toy_eval_config.py')
     # A "trained" checkpoint: offset 0 reproduces the reals exactly.
     ckpt = tmp_path / 'ckpt.pth'
     torch.save(dict(state_dict=dict(offset=torch.tensor(0.0))), ckpt)
