@@ -21,11 +21,11 @@ class ADAHook(Hook):
     Every ``update_interval`` train iterations of an :class:`ADAAug` (found
     anywhere in ``runner.model``, through DDP and other wrappers), the hook
 
-    1. sums its sign statistics ``(sum sign(D(real)), number of reals)``
-       over all ranks (``mmengine.dist.all_reduce``), so every rank applies
-       the same update computed from the global batch;
+    1. sums its statistics ``(sum sign(D(real)), number of real logits,
+       number of real images)`` over all ranks (``mmengine.dist.all_reduce``),
+       so every rank applies the same update computed from the global batch;
     2. calls :meth:`ADAAug.update`, i.e.
-       ``p += sign(r_t - ada_target) * count / (ada_kimg * 1000)``,
+       ``p += sign(r_t - ada_target) * num_images / (ada_kimg * 1000)``,
        clamped to ``[0, max_p]``, with ``r_t = sum / count``;
     3. logs ``p`` and ``r_t`` as ``train/ada_p`` and ``train/ada_rt`` in the
        message hub (picked up by the logger and the visualisation backends).
@@ -101,8 +101,8 @@ class ADAHook(Hook):
         stats = torch.stack([aug.sign_stats().to(device) for _, aug in due])
         all_reduce(stats, op='sum')  # no-op when not distributed
         stats = stats.tolist()
-        for (name, aug), (sign_sum, count) in zip(due, stats):
-            aug.update(sign_sum, count)
+        for (name, aug), (sign_sum, count, num_images) in zip(due, stats):
+            aug.update(sign_sum, count, num_images)
             suffix = '' if len(augs) == 1 else f'/{name}'
             runner.message_hub.update_scalar(f'{self.log_prefix}_p{suffix}',
                                              aug.p)

@@ -124,6 +124,7 @@ class ADAAug(nn.Module):
         self.max_p = None if max_p is None else float(max_p)
         self._sign_sum = torch.zeros((), dtype=torch.float64)
         self._sign_count = torch.zeros((), dtype=torch.float64)
+        self._num_images = torch.zeros((), dtype=torch.float64)
 
     @property
     def p(self) -> float:
@@ -142,55 +143,86 @@ class ADAAug(nn.Module):
         """
         return self.aug_pipeline(x)
 
-    def record(self, real_logits: torch.Tensor) -> None:
-        """Accumulate ``sum(sign(logits))`` and the number of logits.
+    def record(self,
+               real_logits: torch.Tensor,
+               repeated_reals: bool = False) -> None:
+        """Accumulate ``sum(sign(logits))``, the number of logits and of
+        real images.
+
+        As in the reference, every discriminator pass over real images in
+        training feeds ``r_t``, including the lazy R1 pass, which scores the
+        iteration's reals a second time (with a new augmentation). Those
+        reals are not new images, so that pass sets ``repeated_reals`` and
+        the ``p`` step stays ``global batch * update_interval / (ada_kimg *
+        1000)``.
 
         Args:
             real_logits (Tensor): Discriminator outputs on real images,
-                ``(N, 1)`` (or any shape: every element counts once).
+                ``(N, 1)`` (or any shape: every element counts once for
+                ``r_t``; the N images count once for the step).
+            repeated_reals (bool): The images were already recorded in this
+                iteration. Defaults to False.
         """
         logits = real_logits.detach()
         device = logits.device
         self._sign_sum = self._sign_sum.to(device) + torch.sign(
             logits).sum().to(torch.float64)
         self._sign_count = self._sign_count.to(device) + logits.numel()
+        self._num_images = self._num_images.to(device)
+        if not repeated_reals:
+            self._num_images = self._num_images + (
+                logits.shape[0] if logits.ndim else 1)
 
     def sign_stats(self) -> torch.Tensor:
         """Local accumulators since the last update.
 
         Returns:
-            Tensor: float64 ``(2,)``: ``[sum of signs, number of logits]``,
-            on the device of the last recorded logits.
+            Tensor: float64 ``(3,)``: ``[sum of signs, number of logits,
+            number of new real images]``, on the device of the last recorded
+            logits.
         """
-        return torch.stack(
-            [self._sign_sum,
-             self._sign_count.to(self._sign_sum.device)])
+        device = self._sign_sum.device
+        return torch.stack([
+            self._sign_sum,
+            self._sign_count.to(device),
+            self._num_images.to(device)
+        ])
 
     def reset_stats(self) -> None:
         """Zero the accumulators (keeping their device)."""
         self._sign_sum = torch.zeros_like(self._sign_sum)
         self._sign_count = torch.zeros_like(self._sign_count)
+        self._num_images = torch.zeros_like(self._num_images)
 
-    def update(self, sign_sum: float, count: float) -> None:
+    def update(self,
+               sign_sum: float,
+               count: float,
+               num_images: Optional[float] = None) -> None:
         """Adjust ``p`` from (global) statistics; reset the local ones.
 
-        ``p += sign(sign_sum / count - ada_target) * count / (ada_kimg *
-        1000)``, clamped to ``[0, max_p]``. Nothing changes when ``count`` is
-        0.
+        ``p += sign(sign_sum / count - ada_target) * num_images / (ada_kimg
+        * 1000)``, clamped to ``[0, max_p]``. Nothing changes when ``count``
+        is 0.
 
         Args:
             sign_sum (float): Sum of ``sign(D(real))`` over all ranks since
                 the last update.
             count (float): Number of real logits summed (>= 0).
+            num_images (float, optional): Number of real images trained on
+                since the last update, over all ranks (the global batch
+                times ``update_interval``). None means ``count``.
         """
         sign_sum, count = float(sign_sum), float(count)
-        if count < 0 or not math.isfinite(count) or not math.isfinite(
-                sign_sum):
-            raise ValueError('update needs finite statistics with count >= 0,'
-                             f' got sign_sum={sign_sum}, count={count}.')
+        num_images = count if num_images is None else float(num_images)
+        if min(count, num_images) < 0 or not all(
+                math.isfinite(v) for v in (sign_sum, count, num_images)):
+            raise ValueError(
+                'update needs finite statistics with count >= 0 and '
+                f'num_images >= 0, got sign_sum={sign_sum}, count={count}, '
+                f'num_images={num_images}.')
         if count > 0:
             rt = sign_sum / count
-            step = count / (self.ada_kimg * 1000)
+            step = num_images / (self.ada_kimg * 1000)
             new_p = self.p + _sign(rt - self.ada_target) * step
             new_p = max(new_p, 0.)
             if self.max_p is not None:
@@ -199,7 +231,8 @@ class ADAAug(nn.Module):
         self.reset_stats()
 
     def get_extra_state(self) -> torch.Tensor:
-        """Sign accumulators for checkpoints: ``[sign_sum, sign_count]``.
+        """Accumulators for checkpoints: ``[sign_sum, sign_count,
+        num_images]``.
 
         Extra state rather than buffers, because DDP's ``broadcast_buffers``
         would overwrite every rank's statistics with rank 0's; one float64
@@ -207,19 +240,26 @@ class ADAAug(nn.Module):
         state-dict value as a tensor when it starts a distributed run.
         """
         return torch.stack([
-            self._sign_sum.detach().to(torch.float64).cpu(),
-            self._sign_count.detach().to(torch.float64).cpu()
+            t.detach().to(torch.float64).cpu()
+            for t in (self._sign_sum, self._sign_count, self._num_images)
         ])
 
     def set_extra_state(self, state: torch.Tensor) -> None:
-        """Restore the accumulators saved by :meth:`get_extra_state`."""
-        if not (isinstance(state, torch.Tensor) and state.shape == (2, )):
+        """Restore the accumulators saved by :meth:`get_extra_state`.
+
+        A 2-element state (``[sign_sum, sign_count]``, written before the
+        image count was kept separately) restores ``num_images = count``.
+        """
+        if not (isinstance(state, torch.Tensor) and state.shape in ((3, ),
+                                                                    (2, ))):
             raise ValueError(
-                'ADAAug extra state must be a tensor [sign_sum, sign_count] '
-                f'of shape (2,), got {state!r}.')
+                'ADAAug extra state must be a tensor [sign_sum, sign_count, '
+                f'num_images] of shape (3,), got {state!r}.')
         device = self._sign_sum.device
-        self._sign_sum = state[0].to(device, torch.float64).clone()
-        self._sign_count = state[1].to(device, torch.float64).clone()
+        state = state.to(device, torch.float64)
+        self._sign_sum = state[0].clone()
+        self._sign_count = state[1].clone()
+        self._num_images = state[-1].clone()
 
     def extra_repr(self) -> str:
         return (f'update_interval={self.update_interval}, '

@@ -20,7 +20,7 @@ class ADAStyleGAN2Discriminator(StyleGAN2Discriminator):
 
     Every input (real or generated) goes through ``data_aug`` before the
     discriminator body, as in the paper (Fig. 2c). In training mode, logits
-    of the main real pass (``is_real=True``) feed the ADA statistic
+    of passes over real images (``is_real=True``) feed the ADA statistic
     ``r_t``.
 
     Args:
@@ -53,7 +53,8 @@ class ADAStyleGAN2Discriminator(StyleGAN2Discriminator):
                 img: torch.Tensor,
                 c: Optional[torch.Tensor] = None,
                 is_real: bool = False,
-                force_fp32: bool = False) -> torch.Tensor:
+                force_fp32: bool = False,
+                repeated_reals: bool = False) -> torch.Tensor:
         """Augment, then score images.
 
         Args:
@@ -61,10 +62,14 @@ class ADAStyleGAN2Discriminator(StyleGAN2Discriminator):
                 ``[-1, 1]``.
             c (Tensor | None): Labels ``(N, cond_size)``; None when
                 unconditional.
-            is_real (bool): True for the main discriminator pass on real
-                images; then, in training mode, ``sign(logits)`` is recorded
-                for the ADA controller. Defaults to False.
+            is_real (bool): True for a discriminator pass on real images;
+                then, in training mode, ``sign(logits)`` is recorded for the
+                ADA controller. Defaults to False.
             force_fp32 (bool): Disable float16 blocks. Defaults to False.
+            repeated_reals (bool): With ``is_real``: these reals were
+                already recorded in this iteration (the lazy R1 pass), so
+                they feed ``r_t`` but do not count as new images for the
+                ``p`` step (see :meth:`ADAAug.record`). Defaults to False.
 
         Returns:
             Tensor: Float32 logits ``(N, 1)``.
@@ -73,5 +78,5 @@ class ADAStyleGAN2Discriminator(StyleGAN2Discriminator):
             img = self.data_aug(img)
         logits = super().forward(img, c, force_fp32=force_fp32)
         if self.training and is_real and self.data_aug is not None:
-            self.data_aug.record(logits.detach())
+            self.data_aug.record(logits.detach(), repeated_reals)
         return logits

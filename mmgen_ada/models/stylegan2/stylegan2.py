@@ -51,10 +51,11 @@ class StyleGAN2(BaseModel):
 
     D's augmentation happens inside D (e.g.
     :class:`~mmgen_ada.models.ada.ADAStyleGAN2Discriminator`): reals and
-    fakes both go through it. The main real pass calls
-    ``D(real, c, is_real=True)`` when D accepts ``is_real`` so ADA records
-    the sign of the real logits there (only there: the R1 pass of Dreg does
-    not feed ADA's statistic). Before each optimizer step non-finite
+    fakes both go through it. Real passes call ``D(real, c, is_real=True)``
+    when D accepts ``is_real``, so ADA records the sign of the real logits,
+    as the reference does in both Dmain and the lazy R1 pass of Dreg; the
+    latter adds ``repeated_reals=True`` because it scores the same reals
+    again, so the ``p`` step still counts each real image once. Before each optimizer step non-finite
     gradients are replaced (``nan -> 0``, ``+-inf -> +-1e5``) as the reference
     does, and their number is logged (``nonfinite_grads_G`` / ``_D``).
 
@@ -155,8 +156,9 @@ class StyleGAN2(BaseModel):
         self.register_buffer('cur_nimg', torch.zeros([], dtype=torch.int64))
         self.register_buffer('num_batches', torch.zeros([], dtype=torch.int64))
 
-        self._d_takes_is_real = 'is_real' in inspect.signature(
-            self.discriminator.forward).parameters
+        d_params = inspect.signature(self.discriminator.forward).parameters
+        self._d_takes_is_real = 'is_real' in d_params
+        self._d_takes_repeated_reals = 'repeated_reals' in d_params
         # Parameters frozen by the networks (e.g. Freeze-D) stay frozen when
         # the phases toggle requires_grad.
         self._trainable = dict(
@@ -260,21 +262,29 @@ class StyleGAN2(BaseModel):
     def run_D(self,
               img: Tensor,
               c: Optional[Tensor],
-              is_real: bool = False) -> Tensor:
+              is_real: bool = False,
+              repeated_reals: bool = False) -> Tensor:
         """Discriminator pass (D augments internally when ADA-capable).
 
         Args:
             img (Tensor): Images, shape (N, C, H, W), [-1, 1].
             c (Tensor, optional): Labels, shape (N, label_dim).
-            is_real (bool): True for the main real pass (ADA statistics).
+            is_real (bool): True for passes over real images (ADA
+                statistics).
+            repeated_reals (bool): With ``is_real``: the reals were already
+                scored in this iteration (lazy R1 pass).
 
         Returns:
             Tensor: Logits, shape (N, 1).
         """
         D = _unwrap(self.discriminator)
-        if is_real and self._d_takes_is_real:
+        if not (is_real and self._d_takes_is_real):
+            return D(img, c)
+        if not repeated_reals:
             return D(img, c, is_real=True)
-        return D(img, c)
+        if self._d_takes_repeated_reals:
+            return D(img, c, is_real=True, repeated_reals=True)
+        return D(img, c)  # cannot tell D the reals repeat: do not record
 
     def _apply_gradients(self, name: str, optim_wrapper: OptimWrapper,
                          log_vars: dict) -> None:
@@ -374,7 +384,8 @@ class StyleGAN2(BaseModel):
         if do_r1 and lazy:
             with optim_wrapper.optim_context(self.discriminator):
                 real_tmp = real_img.detach().requires_grad_(True)
-                real_logits = self.run_D(real_tmp, real_c)
+                real_logits = self.run_D(
+                    real_tmp, real_c, is_real=True, repeated_reals=True)
                 loss = self._r1_loss(real_logits, real_tmp, log_vars)
             optim_wrapper.backward(loss * self.r1_interval)
             self._apply_gradients('discriminator', optim_wrapper, log_vars)

@@ -148,10 +148,12 @@ class StyleGAN3(StyleGAN2):
     def run_D(self,
               img: Tensor,
               c: Optional[Tensor],
-              is_real: bool = False) -> Tensor:
+              is_real: bool = False,
+              repeated_reals: bool = False) -> Tensor:
         """Blur (while ``blur_sigma`` is large enough), then D (which
         augments internally when ADA-capable)."""
-        return super().run_D(blur_images(img, self.blur_sigma), c, is_real)
+        return super().run_D(
+            blur_images(img, self.blur_sigma), c, is_real, repeated_reals)
 
     def _d_phases(self, *args, **kwargs) -> None:
         self._update_emas = True

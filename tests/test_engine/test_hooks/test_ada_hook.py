@@ -57,11 +57,36 @@ def test_updates_every_interval_with_closed_form_p():
             assert hub.get_scalar('train/ada_p').current() == pytest.approx(
                 expected, abs=1e-6)
             assert hub.get_scalar('train/ada_rt').current() == rt
-            assert aug.sign_stats().tolist() == [0.0, 0.0]
+            assert aug.sign_stats().tolist() == [0.0, 0.0, 0.0]
         else:
             assert aug.sign_stats()[1].item() == 8 * (it % 4 + 1)
     assert [round(p, 6) for p, _ in history] == [0.32, 0.0, 0.32]
     assert [rt for _, rt in history] == [1.0, 0.5, 0.75]
+
+
+def test_step_counts_real_images_and_r_t_every_real_logit():
+    # 8 reals per iteration; every iteration also re-scores them (lazy R1
+    # with interval 1): r_t averages 16 logits, the step counts 8 images.
+    aug = ADAAug(update_interval=2, ada_kimg=0.1, ada_target=0.6)
+    runner = _runner(_Wrapper(nn.ModuleDict(dict(data_aug=aug))),
+                     'ada_hook_repeated_reals')
+    hook = ADAHook()
+    hook.before_train(runner)
+    for it in range(2):
+        runner.iter = it
+        _feed(aug, [1] * 8)
+        aug.record(-torch.ones(8, 1), repeated_reals=True)
+        hook.after_train_iter(runner, batch_idx=it)
+    # r_t = (16 - 16) / 32 = 0 < 0.6: p would go down by 16 / 100, from 0.
+    assert aug.p == 0.0
+    assert runner.message_hub.get_scalar('train/ada_rt').current() == 0.0
+    aug.aug_pipeline.p.fill_(0.5)
+    for it in range(2, 4):
+        runner.iter = it
+        _feed(aug, [1] * 8)
+        aug.record(torch.ones(8, 1), repeated_reals=True)
+        hook.after_train_iter(runner, batch_idx=it)
+    assert aug.p == pytest.approx(0.5 + 16 / 100)  # not 32 / 100
 
 
 def test_finds_every_ada_aug_and_suffixes_keys():

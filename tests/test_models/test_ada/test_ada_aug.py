@@ -83,9 +83,12 @@ def test_record_accumulates_signs_and_counts():
     aug = ADAAug()
     aug.record(torch.tensor([[1.5], [-0.2], [0.0], [3.0]]))
     aug.record(torch.tensor([[-1.0], [-2.0]], requires_grad=True))
-    sign_sum, count = aug.sign_stats().tolist()
-    assert (sign_sum, count) == (1 - 1 + 0 + 1 - 1 - 1, 6)
+    sign_sum, count, num_images = aug.sign_stats().tolist()
+    assert (sign_sum, count, num_images) == (1 - 1 + 0 + 1 - 1 - 1, 6, 6)
     assert aug.sign_stats().dtype == torch.float64
+    # The same reals scored again: signs and logits count, images do not.
+    aug.record(torch.tensor([[2.0], [1.0], [-1.0]]), repeated_reals=True)
+    assert aug.sign_stats().tolist() == [-1 + 1, 9, 6]
 
 
 def test_update_rule_closed_form_trajectory():
@@ -110,6 +113,18 @@ def test_update_uses_the_count_of_real_images():
     assert aug.p == pytest.approx(32 / 1000)
 
 
+def test_step_counts_images_while_r_t_averages_all_real_logits():
+    # NVlabs: r_t is the mean over every real pass (Dmain and lazy R1),
+    # the step is batch * interval / (ada_kimg * 1000).
+    aug = ADAAug(ada_kimg=1, augment_initial_p=0.5)
+    aug.update(sign_sum=50, count=80, num_images=64)  # r_t 0.625 > 0.6
+    assert aug.p == pytest.approx(0.5 + 64 / 1000)
+    aug.update(sign_sum=46, count=80, num_images=64)  # r_t 0.575 < 0.6
+    assert aug.p == pytest.approx(0.5)
+    with pytest.raises(ValueError, match='num_images'):
+        aug.update(1, 2, num_images=-1)
+
+
 def test_clamping_at_zero_and_max_p():
     aug = ADAAug(augment_initial_p=0.05, ada_kimg=0.1, max_p=0.3)
     aug.update(-10, 10)  # -0.1
@@ -128,7 +143,7 @@ def test_update_resets_local_statistics():
     aug = ADAAug()
     aug.record(torch.ones(4, 1))
     aug.update(*aug.sign_stats().tolist())
-    assert aug.sign_stats().tolist() == [0.0, 0.0]
+    assert aug.sign_stats().tolist() == [0.0, 0.0, 0.0]
     with pytest.raises(ValueError, match='count >= 0'):
         aug.update(1, -1)
 
@@ -141,14 +156,17 @@ def test_state_dict_round_trip_keeps_p_and_pending_statistics():
     restored = ADAAug()
     restored.load_state_dict(state)
     assert restored.p == pytest.approx(0.37)
-    assert restored.sign_stats().tolist() == [1.0, 3.0]
+    assert restored.sign_stats().tolist() == [1.0, 3.0, 3.0]
     # The saved state is a copy, not a view of the live accumulators.
     aug.record(torch.ones(2, 1))
-    assert state['_extra_state'].tolist() == [1.0, 3.0]
+    assert state['_extra_state'].tolist() == [1.0, 3.0, 3.0]
+    # A checkpoint from before the image count: [sign_sum, sign_count].
+    restored.set_extra_state(torch.tensor([2.0, 5.0], dtype=torch.float64))
+    assert restored.sign_stats().tolist() == [2.0, 5.0, 5.0]
     with pytest.raises(ValueError, match='extra state'):
         restored.set_extra_state({'sum': 1})
     with pytest.raises(ValueError, match='extra state'):
-        restored.set_extra_state(torch.zeros(3))
+        restored.set_extra_state(torch.zeros(4))
 
 
 def test_forward_uses_current_p():

@@ -56,13 +56,19 @@ def test_records_only_real_passes_in_training_mode():
     disc.train()
     logits = disc(x, is_real=True)
     signs = torch.sign(logits).sum().item()
-    assert disc.data_aug.sign_stats().tolist() == [signs, 4.0]
+    assert disc.data_aug.sign_stats().tolist() == [signs, 4.0, 4.0]
     disc(x)  # fake pass
     disc(x, is_real=False)
-    assert disc.data_aug.sign_stats().tolist() == [signs, 4.0]
+    assert disc.data_aug.sign_stats().tolist() == [signs, 4.0, 4.0]
+    # A second pass over the same reals (lazy R1) feeds r_t, not the count
+    # of images.
+    again = disc(x, is_real=True, repeated_reals=True)
+    assert disc.data_aug.sign_stats().tolist() == [
+        signs + torch.sign(again).sum().item(), 8.0, 4.0
+    ]
     disc.eval()
     disc(x, is_real=True)
-    assert disc.data_aug.sign_stats().tolist() == [signs, 4.0]
+    assert disc.data_aug.sign_stats().tolist()[1:] == [8.0, 4.0]
 
 
 def test_no_augmentation_and_conditional():

@@ -125,7 +125,7 @@ def test_disabled_regularisers_skip_their_phases():
     assert optim['generator'].steps == 1 and optim['discriminator'].steps == 1
 
 
-def test_ada_records_only_the_main_real_pass():
+def test_ada_records_real_passes_and_counts_each_real_once():
     torch.manual_seed(0)
     model = _model(
         d=dict(
@@ -136,12 +136,21 @@ def test_ada_records_only_the_main_real_pass():
     recorded = []
     aug = model.discriminator.data_aug
     original = aug.record
-    aug.record = lambda logits: (recorded.append(logits.shape), original(logits
-                                                                         ))
+
+    def spy(logits, repeated_reals=False):
+        recorded.append((tuple(logits.shape), repeated_reals,
+                         torch.sign(logits).sum().item()))
+        original(logits, repeated_reals)
+
+    aug.record = spy
     model.train_step(_batch(), _wrappers(model))
-    # One D main pass on 4 reals; the R1 pass (every iteration here) and the
-    # fake passes do not feed ADA's statistic.
-    assert recorded == [torch.Size([4, 1])]
+    # As the reference: Dmain's real pass and the lazy R1 pass (every
+    # iteration here) both feed r_t, the R1 pass marked as the same reals
+    # again; the fake passes do not.
+    assert [r[:2] for r in recorded] == [((4, 1), False), ((4, 1), True)]
+    sign_sum, count, num_images = aug.sign_stats().tolist()
+    assert sign_sum == sum(r[2] for r in recorded)
+    assert (count, num_images) == (8, 4)  # the step counts 4 images
 
 
 def test_nonfinite_gradients_are_zeroed_and_counted():
