@@ -1,5 +1,6 @@
 # ADA paper, `--cfg=cifar`: class-conditional CIFAR-10, 2-layer mapping,
-# no path-length regularisation, no style mixing, G_ema ramp-up 0.05.
+# no path-length regularisation, no style mixing, G_ema ramp-up 0.05,
+# the 'orig' discriminator (no residual skips).
 # With ADA. Global batch 64 (2 GPUs x 32), 100000 kimg.
 # Values from NVlabs stylegan2-ada-pytorch train.py cfg_specs; the optimizer
 # constructor derives the lazy-regularisation lr/beta scaling.
@@ -18,7 +19,11 @@ model = dict(
         cond_size=10,
         mix_prob=0.0),
     discriminator=dict(
-        in_size=32, channel_base=32768, mbstd_group_size=32, cond_size=10),
+        in_size=32,
+        channel_base=32768,
+        mbstd_group_size=32,
+        cond_size=10,
+        architecture='orig'),  # cifar: D without residual skips
     r1_gamma=0.01,
     pl_weight=0.0,  # cifar: no path-length regularisation
     ema_config=dict(ema_kimg=500.0, ema_rampup=0.05))

@@ -165,7 +165,7 @@ def nvlabs_discriminator_cfg(record: NVlabsModuleRecord) -> dict:
         raise ValueError(f'the pickled {record.class_name} lacks init kwarg '
                          'img_resolution; is it an NVlabs discriminator?')
     _require(
-        kw.get('architecture', 'resnet'), ('resnet', ),
+        kw.get('architecture', 'resnet'), ('resnet', 'orig'),
         'discriminator architecture')
     for what, options in (('block', block), ('mapping', mapping), ('epilogue',
                                                                    epilogue)):
@@ -195,7 +195,8 @@ def nvlabs_discriminator_cfg(record: NVlabsModuleRecord) -> dict:
         num_fp16_scales=int(kw.get('num_fp16_res', 0)),
         conv_clamp=kw.get('conv_clamp'),
         freeze_layers=int(block.get('freeze_layers', 0)),
-        resample_filter=list(block.get('resample_filter', [1, 3, 3, 1])))
+        resample_filter=list(block.get('resample_filter', [1, 3, 3, 1])),
+        architecture=kw.get('architecture', 'resnet'))
 
 
 def generator_from_nvlabs(state_dict: Mapping[str, torch.Tensor],

@@ -219,3 +219,36 @@ def test_stylegan3_generator_round_trip(tmp_path):
     back = to_nvlabs_state_dicts(ckpt, model.cfg.model.to_dict())
     for key, value in official_sd.items():
         assert torch.equal(back['G_ema'][key], value), key
+
+
+def test_orig_discriminator_of_the_cifar_preset_converts():
+    # The official cifar10.pkl has D architecture='orig' (no skip convs).
+    kwargs = _d_kwargs()
+    kwargs['architecture'] = 'orig'
+    d_rec = NVlabsModuleRecord('Discriminator', '', 6,
+                               dict(_init_kwargs=kwargs))
+    d_cfg = nvlabs_discriminator_cfg(d_rec)
+    assert d_cfg['architecture'] == 'orig'
+    g_rec = NVlabsModuleRecord('Generator', '', 6,
+                               dict(_init_kwargs=dict(_g_kwargs())))
+    model_cfg = dict(
+        type='StyleGAN2',
+        generator=nvlabs_generator_cfg(g_rec),
+        discriminator=d_cfg)
+    torch.manual_seed(0)
+    model = init_model(dict(model=model_cfg))
+    assert not hasattr(model.discriminator.b32, 'skip')
+    ckpt = dict(state_dict=model.state_dict())
+    back = to_nvlabs_state_dicts(ckpt, model_cfg)
+    assert 'b32.conv1.weight' in back['D'] and 'b4.fc.weight' in back['D']
+    assert not [k for k in back['D'] if '.skip.' in k]
+    again = convert_nvlabs_state_dicts(model_cfg, back['G'], back['D'],
+                                       back['G_ema'])
+    for key, value in ckpt['state_dict'].items():
+        assert torch.equal(again['state_dict'][key], value), key
+
+    kwargs['architecture'] = 'skip'
+    skip_rec = NVlabsModuleRecord('Discriminator', '', 6,
+                                  dict(_init_kwargs=kwargs))
+    with pytest.raises(ValueError, match="architecture='skip'"):
+        nvlabs_discriminator_cfg(skip_rec)

@@ -1,5 +1,5 @@
 # Copyright (c) mmgen-ada contributors. All rights reserved.
-"""Blocks of the residual StyleGAN2 discriminator (NVlabs layout)."""
+"""Blocks of the StyleGAN2 discriminator (NVlabs layout)."""
 import math
 from typing import Optional
 
@@ -10,10 +10,12 @@ from .stylegan2_modules import EqualizedConv2d, EqualizedLinear
 
 
 class DiscriminatorBlock(nn.Module):
-    """Residual block: two 3x3 convs (the second downsamples) + 1x1 skip.
+    """Two 3x3 convs (the second downsamples), with a 1x1 skip if residual.
 
-    ``out = (skip(x) + conv1(conv0(x))) * sqrt(0.5)``; the first block also
-    holds ``fromrgb`` (1x1 conv from image channels).
+    ``architecture='resnet'``: ``out = (skip(x) + conv1(conv0(x))) *
+    sqrt(0.5)``; ``'orig'`` (StyleGAN2 config E, NVlabs' cifar preset):
+    ``out = conv1(conv0(x))`` and no ``skip``. The first block also holds
+    ``fromrgb`` (1x1 conv from image channels).
 
     Args:
         in_channels (int): Input channels, 0 for the first block (image in).
@@ -27,6 +29,8 @@ class DiscriminatorBlock(nn.Module):
         use_fp16 (bool): Compute in float16 (only on CUDA). Defaults to False.
         freeze_layers (int): Layers with global index < ``freeze_layers`` are
             frozen (weights stored as buffers). Defaults to 0.
+        architecture (str): ``'resnet'`` or ``'orig'``. Defaults to
+            ``'resnet'``.
     """
 
     def __init__(self,
@@ -39,8 +43,13 @@ class DiscriminatorBlock(nn.Module):
                  resample_filter: torch.Tensor,
                  conv_clamp: Optional[float] = None,
                  use_fp16: bool = False,
-                 freeze_layers: int = 0):
+                 freeze_layers: int = 0,
+                 architecture: str = 'resnet'):
         super().__init__()
+        if architecture not in ('orig', 'resnet'):
+            raise ValueError("architecture must be 'orig' or 'resnet', got "
+                             f'{architecture!r}.')
+        self.architecture = architecture
         if in_channels not in (0, tmp_channels):
             raise ValueError(f'in_channels must be 0 or tmp_channels '
                              f'({tmp_channels}), got {in_channels}.')
@@ -81,14 +90,15 @@ class DiscriminatorBlock(nn.Module):
             resample_filter=resample_filter,
             conv_clamp=conv_clamp,
             trainable=trainable())
-        self.skip = EqualizedConv2d(
-            tmp_channels,
-            out_channels,
-            1,
-            bias=False,
-            down=2,
-            resample_filter=resample_filter,
-            trainable=trainable())
+        if architecture == 'resnet':
+            self.skip = EqualizedConv2d(
+                tmp_channels,
+                out_channels,
+                1,
+                bias=False,
+                down=2,
+                resample_filter=resample_filter,
+                trainable=trainable())
 
     def forward(self,
                 x: Optional[torch.Tensor],
@@ -115,6 +125,8 @@ class DiscriminatorBlock(nn.Module):
             x = self.fromrgb(img.to(dtype))
         else:
             x = x.to(dtype)
+        if self.architecture == 'orig':
+            return self.conv1(self.conv0(x))
         y = self.skip(x, gain=math.sqrt(0.5))
         x = self.conv0(x)
         x = self.conv1(x, gain=math.sqrt(0.5))

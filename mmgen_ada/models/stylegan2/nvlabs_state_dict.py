@@ -4,7 +4,7 @@
 Our networks store the same raw parameters under the same names as
 ``stylegan2-ada-pytorch`` ``training/networks.py`` (``Generator`` with the
 default 'skip' synthesis, ``Discriminator`` with the default 'resnet'
-architecture), with two differences:
+architecture or the cifar preset's 'orig'), with two differences:
 
 * the FIR ``resample_filter`` buffers NVlabs stores in every block and conv
   layer are rebuilt from the config here (non-persistent buffers); the
@@ -49,7 +49,8 @@ def _check_keys(keys: Iterable[str], patterns: List[str], what: str) -> None:
         raise ValueError(
             f'unexpected keys in the {what} state dict: {unknown}. Only the '
             'NVlabs StyleGAN2-ADA layout is supported (generator '
-            "architecture='skip', discriminator architecture='resnet'); "
+            "architecture='skip', discriminator architecture='resnet' or "
+            "'orig'); "
             f'valid key patterns: {patterns}.')
 
 

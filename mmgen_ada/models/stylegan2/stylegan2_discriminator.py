@@ -1,5 +1,6 @@
 # Copyright (c) mmgen-ada contributors. All rights reserved.
-"""Residual StyleGAN2 discriminator, as in NVlabs StyleGAN2-ADA."""
+"""StyleGAN2 discriminator (residual or 'orig'), as in NVlabs
+StyleGAN2-ADA."""
 from typing import Optional, Sequence
 
 import torch
@@ -17,7 +18,8 @@ class StyleGAN2Discriminator(BaseModule):
     """StyleGAN2 discriminator: residual blocks + minibatch-std epilogue.
 
     Blocks ``b{res}`` from ``in_size`` down to 8 (FIR-filtered
-    downsampling, skip gain sqrt(0.5)), then the 4x4 ``epilogue``. With
+    downsampling; residual with skip gain sqrt(0.5), or plain with
+    ``architecture='orig'``), then the 4x4 ``epilogue``. With
     ``cond_size > 0`` the label is mapped to ``cmap`` by an MLP
     (``mapping``) and the output is the projection
     ``<out(x), cmap> / sqrt(cmap_dim)``. The state dict equals NVlabs'
@@ -51,6 +53,10 @@ class StyleGAN2Discriminator(BaseModule):
             buffers, so they are never trained. Defaults to 0.
         resample_filter (Sequence[float]): FIR filter taps. Defaults to
             (1, 3, 3, 1).
+        architecture (str): ``'resnet'`` (StyleGAN2 config F, every NVlabs
+            preset but cifar) or ``'orig'`` (no residual skips, NVlabs'
+            cifar preset). NVlabs' ``'skip'`` is not implemented. Defaults
+            to ``'resnet'``.
         init_cfg (dict | None): mmengine init config. Defaults to None.
     """
 
@@ -69,8 +75,14 @@ class StyleGAN2Discriminator(BaseModule):
                  conv_clamp: Optional[float] = None,
                  freeze_layers: int = 0,
                  resample_filter: Sequence[float] = (1, 3, 3, 1),
+                 architecture: str = 'resnet',
                  init_cfg: Optional[dict] = None):
         super().__init__(init_cfg=init_cfg)
+        if architecture not in ('orig', 'resnet'):
+            raise ValueError("architecture must be 'orig' or 'resnet' "
+                             "(NVlabs' 'skip' is not implemented), got "
+                             f'{architecture!r}.')
+        self.architecture = architecture
         log2 = check_resolution(in_size, 'in_size')
         if in_size < 8:
             raise ValueError(f'in_size must be >= 8, got {in_size}.')
@@ -118,7 +130,8 @@ class StyleGAN2Discriminator(BaseModule):
                 resample_filter=f,
                 conv_clamp=conv_clamp,
                 use_fp16=res >= fp16_resolution,
-                freeze_layers=freeze_layers)
+                freeze_layers=freeze_layers,
+                architecture=architecture)
             self.add_module(f'b{res}', block)
             layer_idx += block.num_layers
         if cond_size > 0:

@@ -130,6 +130,42 @@ def test_freeze_layers_nvlabs_semantics():
     assert D.b16.conv1.weight.grad is not None
 
 
+def test_orig_architecture_has_no_residual_skips():
+    # NVlabs' cifar preset: x = conv1(conv0(x)) per block, no skip, no gain.
+    torch.manual_seed(0)
+    orig = _tiny(in_size=32, architecture='orig')
+    resnet = _tiny(in_size=32)
+    keys = list(resnet.state_dict())
+    assert list(orig.state_dict()) == [k for k in keys if '.skip.' not in k]
+    assert not any(hasattr(getattr(orig, f'b{r}'), 'skip') for r in (32, 16))
+    assert orig.num_layers == 3 + 2 + 2  # fromrgb, conv0, conv1; conv0, 1
+    img = torch.randn(4, 3, 32, 32)
+    x = orig.b32.fromrgb(img)
+    for res in (32, 16, 8):
+        block = getattr(orig, f'b{res}')
+        x = block.conv1(block.conv0(x))
+    torch.testing.assert_close(orig(img), orig.epilogue(x, None))
+    # Loading the resnet weights it shares, it differs from resnet only by
+    # the skips: not a relabelled resnet.
+    orig.load_state_dict({k: v for k, v in resnet.state_dict().items()
+                          if '.skip.' not in k})
+    assert not torch.allclose(orig(img), resnet(img))
+    frozen = _tiny(in_size=32, architecture='orig', freeze_layers=4)
+    trainable = {n for n, _ in frozen.named_parameters()}
+    assert 'b16.conv0.weight' not in trainable
+    assert 'b16.conv1.weight' in trainable
+
+
+def test_orig_architecture_gradients():
+    torch.manual_seed(0)
+    D = _tiny(
+        in_size=8, channel_base=16, channel_max=4, mbstd_group_size=2,
+        architecture='orig').double()
+    img = torch.randn(2, 3, 8, 8, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradgradcheck(
+        lambda x: D(x), (img, ), eps=1e-6, atol=1e-6, fast_mode=True)
+
+
 def test_r1_double_backward():
     torch.manual_seed(0)
     D = _tiny(cond_size=2)
@@ -173,6 +209,7 @@ def test_fp16_scales_stay_fp32_on_cpu():
     (dict(mbstd_group_size=0), 'mbstd_group_size'),
     (dict(freeze_layers=-1), 'freeze_layers'),
     (dict(conv_clamp=-1.), 'conv_clamp'),
+    (dict(architecture='skip'), "'orig' or 'resnet'"),
 ])
 def test_invalid_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
