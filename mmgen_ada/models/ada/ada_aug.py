@@ -122,9 +122,8 @@ class ADAAug(nn.Module):
         self.ada_target = float(ada_target)
         self.ada_kimg = ada_kimg
         self.max_p = None if max_p is None else float(max_p)
-        self._sign_sum = torch.zeros((), dtype=torch.float64)
-        self._sign_count = torch.zeros((), dtype=torch.float64)
-        self._num_images = torch.zeros((), dtype=torch.float64)
+        # [sum of signs, number of logits, number of new real images]
+        self._stats = torch.zeros(3, dtype=torch.float64)
 
     @property
     def p(self) -> float:
@@ -164,14 +163,14 @@ class ADAAug(nn.Module):
                 iteration. Defaults to False.
         """
         logits = real_logits.detach()
-        device = logits.device
-        self._sign_sum = self._sign_sum.to(device) + torch.sign(
-            logits).sum().to(torch.float64)
-        self._sign_count = self._sign_count.to(device) + logits.numel()
-        self._num_images = self._num_images.to(device)
-        if not repeated_reals:
-            self._num_images = self._num_images + (
-                logits.shape[0] if logits.ndim else 1)
+        images = 0 if repeated_reals else (
+            logits.shape[0] if logits.ndim else 1)
+        sign_sum = torch.sign(logits).sum().to(torch.float64)
+        self._stats = self._stats.to(logits.device) + torch.stack([
+            sign_sum,
+            sign_sum.new_tensor(logits.numel()),
+            sign_sum.new_tensor(images)
+        ])
 
     def sign_stats(self) -> torch.Tensor:
         """Local accumulators since the last update.
@@ -181,18 +180,11 @@ class ADAAug(nn.Module):
             number of new real images]``, on the device of the last recorded
             logits.
         """
-        device = self._sign_sum.device
-        return torch.stack([
-            self._sign_sum,
-            self._sign_count.to(device),
-            self._num_images.to(device)
-        ])
+        return self._stats.clone()
 
     def reset_stats(self) -> None:
         """Zero the accumulators (keeping their device)."""
-        self._sign_sum = torch.zeros_like(self._sign_sum)
-        self._sign_count = torch.zeros_like(self._sign_count)
-        self._num_images = torch.zeros_like(self._num_images)
+        self._stats = torch.zeros_like(self._stats)
 
     def update(self,
                sign_sum: float,
@@ -239,10 +231,7 @@ class ADAAug(nn.Module):
         tensor rather than a dict, because mmengine broadcasts every
         state-dict value as a tensor when it starts a distributed run.
         """
-        return torch.stack([
-            t.detach().to(torch.float64).cpu()
-            for t in (self._sign_sum, self._sign_count, self._num_images)
-        ])
+        return self._stats.detach().cpu().clone()
 
     def set_extra_state(self, state: torch.Tensor) -> None:
         """Restore the accumulators saved by :meth:`get_extra_state`.
@@ -255,11 +244,10 @@ class ADAAug(nn.Module):
             raise ValueError(
                 'ADAAug extra state must be a tensor [sign_sum, sign_count, '
                 f'num_images] of shape (3,), got {state!r}.')
-        device = self._sign_sum.device
-        state = state.to(device, torch.float64)
-        self._sign_sum = state[0].clone()
-        self._sign_count = state[1].clone()
-        self._num_images = state[-1].clone()
+        state = state.to(self._stats.device, torch.float64)
+        if state.shape == (2, ):
+            state = torch.cat([state, state[1:]])
+        self._stats = state.clone()
 
     def extra_repr(self) -> str:
         return (f'update_interval={self.update_interval}, '

@@ -55,9 +55,10 @@ class StyleGAN2(BaseModel):
     when D accepts ``is_real``, so ADA records the sign of the real logits,
     as the reference does in both Dmain and the lazy R1 pass of Dreg; the
     latter adds ``repeated_reals=True`` because it scores the same reals
-    again, so the ``p`` step still counts each real image once. Before each optimizer step non-finite
-    gradients are replaced (``nan -> 0``, ``+-inf -> +-1e5``) as the reference
-    does, and their number is logged (``nonfinite_grads_G`` / ``_D``).
+    again, so the ``p`` step still counts each real image once. Before each
+    optimizer step non-finite gradients are replaced (``nan -> 0``,
+    ``+-inf -> +-1e5``) as the reference does, and their number is logged
+    (``nonfinite_grads_G`` / ``_D``).
 
     Under DDP (``MMSeparateDistributedDataParallel``) gradients are averaged
     over ranks explicitly, one flattened all-reduce per phase, as NVlabs
