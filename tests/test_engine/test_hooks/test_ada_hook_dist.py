@@ -107,6 +107,10 @@ def _run_rank(rank: int, port: int, out_dir: str) -> None:
             history.append((float(model.data_aug.p),
                             float(hub.get_scalar('train/ada_rt').current())))
     torch.save(dict(history=history), Path(out_dir) / f'rank{rank}.pt')
+    # Free DDP (its reducer holds the process group) before destroying the
+    # group: destroyed the other way round, at frame exit, the worker hung
+    # on exit about one run in seven.
+    del ddp, runner
     dist.destroy_process_group()
 
 
