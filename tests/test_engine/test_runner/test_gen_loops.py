@@ -333,7 +333,7 @@ def test_training_keeps_best_fid_checkpoint_and_logs_scalars(tmp_path):
 
 
 DDP_WORKER = textwrap.dedent('''
-    import json, os, sys
+    import gc, json, os, sys
     import torch, torch.distributed as dist
     sys.path.insert(0, sys.argv[1])
     sys.path.insert(0, os.path.dirname(sys.argv[2]))
@@ -358,6 +358,11 @@ DDP_WORKER = textwrap.dedent('''
     out = runner.test()
     with open(tmp / f'out{dist.get_rank()}.json', 'w') as f:
         json.dump(out, f)
+    # Free the DDP-wrapped model while the process group is alive: torn
+    # down after it, a worker aborted at exit ("terminate called without an
+    # active exception", exit -6) in a CI dry run.
+    del runner
+    gc.collect()
     dist.destroy_process_group()
 ''')
 
