@@ -1,6 +1,7 @@
 # Copyright (c) mmgen-ada contributors. All rights reserved.
 """Fixtures of the tests in tests/test_train: tiny data and configs."""
 import os.path as osp
+import uuid
 from pathlib import Path
 
 import numpy as np
@@ -62,6 +63,11 @@ def tiny_quickstart_cfg(data_root: str,
                 'test_dataloader', 'test_cfg', 'test_evaluator'):
         cfg.pop(key, None)
     cfg.work_dir = work_dir
+    # mmengine names the logger, message hub and visualizer instances after
+    # the experiment (by default the timestamp, to the second); a second
+    # runner built in the same second would reuse the first one's and write
+    # its scalars into the first one's work dir.
+    cfg.experiment_name = f'{osp.basename(work_dir)}-{uuid.uuid4().hex[:8]}'
     cfg.launcher = 'none'
     cfg.env_cfg.dist_cfg.backend = 'gloo'
     return cfg

@@ -23,6 +23,7 @@ import json
 import os.path as osp
 import re
 import time
+import uuid
 from typing import Dict, List, Optional, Sequence
 
 import torch
@@ -103,6 +104,12 @@ def evaluate(config: str,
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
     cfg.work_dir = work_dir
+    # Unique per runner: mmengine names its logger, message hub and
+    # visualizer after the experiment (default: the timestamp, to the
+    # second), and runners built within one second would share them.
+    cfg.experiment_name = (
+        f'eval_{osp.splitext(osp.basename(checkpoint))[0]}_'
+        f'{uuid.uuid4().hex[:8]}')
     cfg.load_from = checkpoint
     cfg.resume = False
     cfg.launcher = 'none'

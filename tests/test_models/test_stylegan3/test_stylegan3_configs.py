@@ -2,6 +2,7 @@
 """Every shipped StyleGAN3 config builds (at a tiny size) and a Runner trains
 2 iterations of the MetFaces ADA config on CPU, then resumes."""
 import os.path as osp
+import uuid
 
 import numpy as np
 import pytest
@@ -93,6 +94,9 @@ def tiny_runner_cfg(tmp_path, max_iters, resume=False):
     cfg.model.ema_config.batch_size = 2
     cfg.resume = resume
     cfg.work_dir = str(tmp_path / 'work')
+    # Own logger/message hub/visualizer instances (mmengine names them after
+    # the experiment, by default the timestamp to the second).
+    cfg.experiment_name = f'sg3-{uuid.uuid4().hex[:8]}'
     cfg.train_dataloader.update(
         batch_size=2, num_workers=0, persistent_workers=False,
         pin_memory=False)
