@@ -16,11 +16,11 @@ from mmengine.config import Config
 from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
 from mmengine.registry import init_default_scope
-from mmengine.runner import CheckpointLoader
 from mmengine.utils import ProgressBar
 
 from mmgen_ada.registry import MODELS
 from mmgen_ada.visualization import to_uint8
+from .checkpoint_file import read_checkpoint_file
 
 LabelsLike = Union[None, int, Sequence[int], np.ndarray, torch.Tensor]
 NOISE_MODES = ('const', 'random', 'none')
@@ -33,6 +33,8 @@ def _config_from_checkpoint(checkpoint: dict, name: str) -> Config:
         raise ValueError(
             f'No config given and checkpoint {name} stores none in '
             "meta['cfg']; pass the training config.")
+    if isinstance(cfg_text, dict):  # plain data, e.g. of an NVlabs .pkl
+        return Config(cfg_text)
     return Config.fromstring(cfg_text, '.py')
 
 
@@ -48,7 +50,9 @@ def init_model(config: Union[str, Config, dict, None] = None,
             (and our converters) store in the checkpoint's ``meta['cfg']``.
             The model may be a GAN (``StyleGAN2``, ...) or a bare generator.
         checkpoint (str, optional): mmengine checkpoint (local path or URL)
-            whose ``state_dict`` holds the model's weights, G_ema included.
+            whose ``state_dict`` holds the model's weights, G_ema included,
+            or an official NVlabs ``.pkl`` (see
+            :func:`~mmgen_ada.apis.checkpoint_file.read_checkpoint_file`).
             None keeps the initial weights. Defaults to None.
         device (str | torch.device): Where to put the model. Defaults to
             'cpu'.
@@ -63,7 +67,7 @@ def init_model(config: Union[str, Config, dict, None] = None,
     """
     ckpt = None
     if checkpoint is not None:
-        ckpt = CheckpointLoader.load_checkpoint(checkpoint, map_location='cpu')
+        ckpt = read_checkpoint_file(checkpoint, map_location='cpu')
     if config is None:
         if ckpt is None:
             raise ValueError('init_model needs a config, a checkpoint whose '

@@ -305,6 +305,25 @@ def default_model_cfg(generator_cfg: dict,
         data_preprocessor=dict(type='GANDataPreprocessor'))
 
 
+def nvlabs_model_cfg(data: Mapping[str, Any]) -> dict:
+    """Our ``StyleGAN2`` model config for an official snapshot.
+
+    Args:
+        data (Mapping): Output of
+            :func:`~mmgen_ada.apis.nvlabs_pickle.load_nvlabs_pickle`.
+
+    Returns:
+        dict: Plain-data model config (see :func:`default_model_cfg`).
+    """
+    g_rec, d_rec, ema_rec = data.get('G'), data.get('D'), data.get('G_ema')
+    ref = ema_rec if ema_rec is not None else g_rec
+    if ref is None:
+        raise ValueError('the snapshot has neither G nor G_ema')
+    return default_model_cfg(
+        nvlabs_generator_cfg(ref),
+        None if d_rec is None else nvlabs_discriminator_cfg(d_rec))
+
+
 def convert_nvlabs_pickle(data: Mapping[str, Any], source: str = '') -> dict:
     """Our checkpoint from an official snapshot.
 
@@ -319,13 +338,8 @@ def convert_nvlabs_pickle(data: Mapping[str, Any], source: str = '') -> dict:
         its ``training_set_kwargs``.
     """
     g_rec, d_rec, ema_rec = data.get('G'), data.get('D'), data.get('G_ema')
-    ref = ema_rec if ema_rec is not None else g_rec
-    if ref is None:
-        raise ValueError('the snapshot has neither G nor G_ema')
-    generator_cfg = nvlabs_generator_cfg(ref)
-    model_cfg = default_model_cfg(
-        generator_cfg,
-        None if d_rec is None else nvlabs_discriminator_cfg(d_rec))
+    model_cfg = nvlabs_model_cfg(data)
+    generator_cfg = model_cfg['generator']
     meta = dict(
         converted_from=source,
         training_set_kwargs=data.get('training_set_kwargs'))

@@ -15,6 +15,7 @@ import contextlib
 import pickle
 import sys
 import types
+from pathlib import Path
 from typing import Iterable, Mapping, Optional
 
 import torch
@@ -129,3 +130,66 @@ def dump_snapshot(path: str, **networks) -> None:
 def easydict(**kwargs) -> EasyDict:
     """An EasyDict (pickled as ``dnnlib.util.EasyDict``)."""
     return EasyDict(**kwargs)
+
+
+#: The shared official-format fixture (see its README.md).
+FIXTURE = Path(__file__).resolve().parents[2] / '..' / 'shared' / \
+    'fixtures' / 'nvlabs-small'
+#: Init kwargs of the fixture's generator (besides the nested ones).
+FIXTURE_G_KWARGS = dict(
+    z_dim=64, c_dim=0, w_dim=64, img_resolution=32, img_channels=3)
+#: Buffer names of the official StyleGAN2 generator.
+G_BUFFERS = ('resample_filter', 'noise_const', 'w_avg')
+
+
+def fixture_g_kwargs() -> EasyDict:
+    """Init kwargs of the fixture's official ``Generator``."""
+    return easydict(
+        **FIXTURE_G_KWARGS,
+        mapping_kwargs=easydict(num_layers=2),
+        synthesis_kwargs=easydict(channel_base=2048, channel_max=64))
+
+
+def fixture_d_kwargs() -> EasyDict:
+    """Init kwargs of the fixture's official ``Discriminator``."""
+    return easydict(
+        c_dim=0,
+        img_resolution=32,
+        img_channels=3,
+        architecture='resnet',
+        channel_base=2048,
+        channel_max=64,
+        num_fp16_res=0,
+        conv_clamp=None,
+        cmap_dim=None,
+        block_kwargs=easydict(),
+        mapping_kwargs=easydict(),
+        epilogue_kwargs=easydict(mbstd_group_size=4))
+
+
+def write_snapshot(path: str,
+                   g_sd: Mapping[str, torch.Tensor],
+                   d_sd: Mapping[str, torch.Tensor],
+                   augment_p: float = 0.25) -> str:
+    """An official snapshot (G, D, G_ema = G, augment pipe) of the
+    fixture's architecture with the given official-layout state dicts."""
+    G = module_tree(g_sd, G_BUFFERS, 'Generator', fixture_g_kwargs(),
+                    **FIXTURE_G_KWARGS)
+    D = module_tree(d_sd, ['resample_filter'], 'Discriminator',
+                    fixture_d_kwargs())
+    pipe = module_tree({'p': torch.tensor(augment_p)}, ['p'], 'AugmentPipe',
+                       easydict(xflip=1))
+    dump_snapshot(str(path), G=G, D=D, G_ema=G, augment_pipe=pipe)
+    return str(path)
+
+
+def write_fixture_snapshot(path: str) -> str:
+    """The fixture's perturbed official networks as a snapshot ``.pkl``."""
+    return write_snapshot(
+        path,
+        torch.load(
+            FIXTURE / 'generator_small_perturbed_state_dict.pt',
+            weights_only=True),
+        torch.load(
+            FIXTURE / 'discriminator_small_perturbed_state_dict.pt',
+            weights_only=True))

@@ -7,7 +7,6 @@ official code computed from them.
 """
 import os.path as osp
 import sys
-from pathlib import Path
 
 import pytest
 import torch
@@ -24,53 +23,24 @@ from mmgen_ada.apis import (  # noqa: E402
     to_nvlabs_state_dicts)
 from mmgen_ada.apis.nvlabs_pickle import NVlabsModuleRecord  # noqa: E402
 
-FIXTURE = Path(__file__).resolve().parents[2] / '..' / 'shared' / \
-    'fixtures' / 'nvlabs-small'
+FIXTURE = factory.FIXTURE
 needs_fixture = pytest.mark.skipif(
     not FIXTURE.is_dir(), reason=f'NVlabs fixture folder {FIXTURE} missing')
 TOL = dict(atol=1e-5, rtol=1e-5)
 
-G_KWARGS = dict(z_dim=64, c_dim=0, w_dim=64, img_resolution=32, img_channels=3)
-G_BUFFERS = ('resample_filter', 'noise_const', 'w_avg')
+G_KWARGS = factory.FIXTURE_G_KWARGS
+G_BUFFERS = factory.G_BUFFERS
+_g_kwargs = factory.fixture_g_kwargs
+_d_kwargs = factory.fixture_d_kwargs
 
 
 def _load(name):
     return torch.load(FIXTURE / name, weights_only=True)
 
 
-def _g_kwargs():
-    return factory.easydict(
-        **G_KWARGS,
-        mapping_kwargs=factory.easydict(num_layers=2),
-        synthesis_kwargs=factory.easydict(channel_base=2048, channel_max=64))
-
-
-def _d_kwargs():
-    return factory.easydict(
-        c_dim=0,
-        img_resolution=32,
-        img_channels=3,
-        architecture='resnet',
-        channel_base=2048,
-        channel_max=64,
-        num_fp16_res=0,
-        conv_clamp=None,
-        cmap_dim=None,
-        block_kwargs=factory.easydict(),
-        mapping_kwargs=factory.easydict(),
-        epilogue_kwargs=factory.easydict(mbstd_group_size=4))
-
-
 def _snapshot(tmp_path, g_sd, d_sd):
-    G = factory.module_tree(g_sd, G_BUFFERS, 'Generator', _g_kwargs(),
-                            **G_KWARGS)
-    D = factory.module_tree(d_sd, ['resample_filter'], 'Discriminator',
-                            _d_kwargs())
-    pipe = factory.module_tree({'p': torch.tensor(0.25)}, ['p'], 'AugmentPipe',
-                               factory.easydict(xflip=1))
-    path = str(tmp_path / 'network-snapshot-000000.pkl')
-    factory.dump_snapshot(path, G=G, D=D, G_ema=G, augment_pipe=pipe)
-    return path
+    return factory.write_snapshot(
+        str(tmp_path / 'network-snapshot-000000.pkl'), g_sd, d_sd)
 
 
 @needs_fixture

@@ -1,3 +1,7 @@
 # Copyright (c) mmgen-ada contributors. All rights reserved.
+from .checkpoint_file_loader import register_checkpoint_file_loader
 from .gen_loops import GenEvalLoop, GenTestLoop, GenValLoop  # noqa: F401
 from .cpu_distributed import setup_cpu_distributed  # noqa: F401
+
+# Runners load local checkpoints (and NVlabs .pkl) through our reader.
+register_checkpoint_file_loader()
