@@ -239,6 +239,18 @@ def _load_strict(module: nn.Module, state_dict: StateDict, what: str) -> None:
     module.load_state_dict(state_dict, strict=True)
 
 
+def _with_own_augment_state(discriminator: nn.Module,
+                            state_dict: StateDict) -> StateDict:
+    """Official discriminators have no augmentation state; an ADA one of
+    ours (``ADAStyleGAN2Discriminator``) keeps its initial ``data_aug.*``."""
+    own = discriminator.state_dict()
+    out = OrderedDict(state_dict)
+    for key, value in own.items():
+        if key.startswith('data_aug.') and key not in out:
+            out[key] = value
+    return out
+
+
 def build_checkpoint(model_cfg: dict,
                      generator: Optional[StateDict],
                      discriminator: Optional[StateDict] = None,
@@ -249,6 +261,8 @@ def build_checkpoint(model_cfg: dict,
     Builds the model of ``model_cfg`` and loads each given part strictly
     (every key, every shape), so the result loads into that model; parts
     not given keep their initial weights (noted in ``meta['not_converted']``).
+    An ADA discriminator's augmentation state (``data_aug.*``, not part of
+    the official networks) keeps its initial values.
 
     Args:
         model_cfg (dict): Our model config (``type='StyleGAN2'``, ...).
@@ -274,6 +288,8 @@ def build_checkpoint(model_cfg: dict,
         elif module is None:
             raise ValueError(f'the model config has no {name} to load into')
         else:
+            if name == 'discriminator':
+                state_dict = _with_own_augment_state(module, state_dict)
             _load_strict(module, state_dict, name)
     cfg = Config(dict(default_scope='mmgen_ada', model=model_cfg))
     full_meta = dict(

@@ -149,3 +149,32 @@ def test_state_dict_converters_with_official_fixture(tmp_path):
     b = torch.load(again, weights_only=True)['state_dict']
     assert list(a) == list(b)
     assert all(torch.equal(a[k], b[k]) for k in a)
+
+
+@pytest.mark.skipif(
+    not FIXTURE.is_dir(), reason=f'NVlabs fixture folder {FIXTURE} missing')
+def test_state_dict_converter_accepts_ada_configs(tmp_path):
+    config = tmp_path / 'small_ada.py'
+    config.write_text(
+        "model = dict(type='StyleGAN2', generator=dict("
+        "type='StyleGANv2Generator', out_size=32, style_channels=64, "
+        'num_mlps=2, channel_base=2048, channel_max=64), discriminator=dict('
+        "type='ADAStyleGAN2Discriminator', in_size=32, channel_base=2048, "
+        "channel_max=64, data_aug=dict(type='ADAAug', "
+        "aug_pipeline=dict(preset='bgc'), ada_kimg=100)))\n")
+    ours = tmp_path / 'ours.pth'
+    converter('nvlabs_state_dict_to_mmgen_ada')([
+        str(config),
+        str(ours), '--g',
+        str(FIXTURE / 'generator_small_perturbed_state_dict.pt'), '--d',
+        str(FIXTURE / 'discriminator_small_perturbed_state_dict.pt')
+    ])
+    model = init_model(checkpoint=str(ours))
+    assert float(model.discriminator.data_aug.aug_pipeline.p) == 0.0
+    io_d = torch.load(FIXTURE / 'discriminator_small_io.pt', weights_only=True)
+    with torch.no_grad():  # p = 0: no augmentation, the official logits
+        torch.testing.assert_close(
+            model.discriminator(io_d['img'], None),
+            io_d['perturbed_logits'],
+            atol=1e-5,
+            rtol=1e-5)
