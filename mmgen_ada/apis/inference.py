@@ -6,7 +6,6 @@ Seeds map to latents exactly as NVlabs ``generate.py`` does
 uint8 as there (``(x * 127.5 + 128).clamp(0, 255)``, truncated), so given
 converted weights the images match the official tool seed for seed.
 """
-import warnings
 from typing import Iterable, List, Optional, Sequence, Union
 
 import numpy as np
@@ -175,13 +174,14 @@ def make_labels(
         Tensor | None: float32 (num, cond_size), or None if unconditional.
 
     Raises:
-        ValueError: A conditional generator without labels, or labels of
-            the wrong shape / class index out of range.
+        ValueError: A conditional generator without labels, labels for an
+            unconditional one, or labels of the wrong shape / class index
+            out of range.
     """
     if cond_size == 0:
         if labels is not None:
-            warnings.warn('labels are ignored: the generator is '
-                          'unconditional')
+            raise ValueError('the generator is unconditional (trained '
+                             'without labels): drop --class / labels')
         return None
     if labels is None:
         raise ValueError(f'the generator is conditional ({cond_size} '

@@ -51,8 +51,8 @@ def test_make_labels():
     c = make_labels(np.full(4, 0.25), 2, 4)
     assert c.shape == (2, 4) and float(c.sum()) == 2
     assert make_labels(None, 3, 0) is None
-    with pytest.warns(UserWarning, match='unconditional'):
-        assert make_labels(1, 3, 0) is None
+    with pytest.raises(ValueError, match='unconditional'):
+        make_labels(1, 3, 0)
     with pytest.raises(ValueError, match='conditional'):
         make_labels(None, 3, 4)
     with pytest.raises(ValueError, match='class index 4 out of range'):

@@ -78,3 +78,13 @@ def test_generate_needs_seeds(checkpoint, tmp_path):
         tool_main('generate.py')(
             [checkpoint, '--seeds', '3-1', '--outdir',
              str(tmp_path)])
+
+
+def test_generate_class_on_unconditional_model_is_an_error(
+        checkpoint, tmp_path):
+    with pytest.raises(ValueError, match='unconditional'):
+        tool_main('generate.py')([
+            checkpoint, '--seeds', '0', '--class', '1', '--outdir',
+            str(tmp_path)
+        ])
+    assert not list(tmp_path.glob('*.png'))

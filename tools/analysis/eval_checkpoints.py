@@ -14,7 +14,8 @@ real statistics cached by the first checkpoint. When the model has a
 ``discriminator`` it also records ``D_real_sign``: the mean of
 ``sign(D(x))`` over the test reals, i.e. ADA's overfitting heuristic r_t
 measured on that checkpoint's D (an ADA discriminator augments its input at
-its saved ``p``, as in training). The JSON is rewritten after every
+its saved ``p``, as in training; a ragged last batch is split so that the
+minibatch-std layer sees whole groups). The JSON is rewritten after every
 checkpoint, so an interrupted run keeps what it finished.
 """
 import argparse
@@ -30,8 +31,10 @@ import torch
 from mmengine.config import Config, DictAction
 from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
+from mmengine.utils import ProgressBar
 
-from mmgen_ada.engine.checkpoint import register_checkpoint_safe_globals
+from mmgen_ada.apis import read_checkpoint_file
+from mmgen_ada.models.stylegan2.discriminator_blocks import MinibatchStdLayer
 
 _ITER = re.compile(r'iter_(\d+)\.pth$')
 
@@ -75,16 +78,45 @@ def real_sign_mean(runner: Runner) -> Optional[float]:
     disc = getattr(model, 'discriminator', None)
     if disc is None:
         return None
+    group = mbstd_group_size(disc)
     total, count = 0.0, 0
+    bar = ProgressBar(len(runner.test_dataloader.dataset))
     # A fixed seed: an ADA discriminator draws augmentations.
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(0)
         for batch in runner.test_dataloader:
             data = model.data_preprocessor(batch, False)
-            logits = disc(data['inputs'], data['labels'])
-            total += float(torch.sign(logits).sum())
-            count += logits.numel()
+            inputs, labels = data['inputs'], data['labels']
+            for part in _mbstd_chunks(len(inputs), group):
+                logits = disc(inputs[part],
+                              None if labels is None else labels[part])
+                total += float(torch.sign(logits).sum())
+                count += logits.numel()
+                bar.update(len(logits))
+    print(flush=True)
     return total / count
+
+
+def mbstd_group_size(disc: torch.nn.Module) -> Optional[int]:
+    """The largest minibatch-std group size in ``disc`` (None: no groups)."""
+    sizes = [
+        m.group_size for m in disc.modules()
+        if isinstance(m, MinibatchStdLayer) and m.group_size is not None
+    ]
+    return max(sizes) if sizes else None
+
+
+def _mbstd_chunks(n: int, group: Optional[int]) -> List[slice]:
+    """Split a batch of ``n`` so that minibatch std sees whole groups.
+
+    A ragged last batch (e.g. 9 reals with groups of 4) is fed as 8 + 1: a
+    part smaller than the group forms one group (``G = min(group, N)``, as
+    in NVlabs' D).
+    """
+    if group is None or n % group == 0 or n < group:
+        return [slice(0, n)]
+    whole = n - n % group
+    return [slice(0, whole), slice(whole, n)]
 
 
 def evaluate(config: str,
@@ -119,10 +151,7 @@ def evaluate(config: str,
     if sign is not None:
         result['D_real_sign'] = sign
 
-    # weights_only loading, with exactly the types mmengine checkpoints hold
-    # allow-listed.
-    register_checkpoint_safe_globals()
-    ckpt = torch.load(checkpoint, map_location='cpu', weights_only=True)
+    ckpt = read_checkpoint_file(checkpoint, map_location='cpu')
     meta_iter = ckpt.get('meta', {}).get('iter')
     match = _ITER.search(checkpoint)
     if meta_iter is not None:
