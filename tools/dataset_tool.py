@@ -55,10 +55,20 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         help='resampling filter (default: lanczos)')
     parser.add_argument(
         '--max-images', type=int, help='write at most this many images')
-    parser.add_argument(
+    channels = parser.add_mutually_exclusive_group()
+    channels.add_argument(
         '--grayscale',
-        action='store_true',
-        help='write 1-channel grayscale images (default: RGB)')
+        dest='grayscale',
+        action='store_const',
+        const=True,
+        help='write 1-channel grayscale images (default: the channel count '
+        'of the source, 1 for grayscale, else 3)')
+    channels.add_argument(
+        '--rgb',
+        dest='grayscale',
+        action='store_const',
+        const=False,
+        help='write RGB images, also from a grayscale source')
     parser.add_argument(
         '--labels-from-subdirs',
         action='store_true',

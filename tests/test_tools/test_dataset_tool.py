@@ -156,3 +156,32 @@ def test_center_crop_transform_and_bad_args(tmp_path, capsys):
     assert 'must be a .zip' in capsys.readouterr().err
     with pytest.raises(SystemExit):
         tool.main(['--source', 'x', '--dest', dest, '--transform', 'crop'])
+
+
+def test_one_channel_npy_keeps_one_channel(tmp_path, capsys):
+    import zipfile
+
+    from PIL import Image
+    gray = np.random.RandomState(2).randint(0, 256, (3, 8, 8, 1), np.uint8)
+    np.save(tmp_path / 'fashion.npy', gray)
+    dest = tmp_path / 'gray.zip'
+    assert _tool().main(
+        ['--source', str(tmp_path / 'fashion.npy'), '--dest', str(dest)]) == 0
+    with zipfile.ZipFile(dest) as zf:
+        names = sorted(n for n in zf.namelist() if n.endswith('.png'))
+        assert len(names) == 3
+        for name, ref in zip(names, gray):
+            with zf.open(name) as f:
+                img = Image.open(f)
+                assert img.mode == 'L'
+                np.testing.assert_array_equal(np.asarray(img), ref[:, :, 0])
+    # --rgb asks for 3 channels: the gray value in each.
+    assert _tool().main([
+        '--source',
+        str(tmp_path / 'fashion.npy'), '--dest',
+        str(tmp_path / 'rgb.zip'), '--rgb'
+    ]) == 0
+    ds = ImageFolderDataset(str(tmp_path / 'rgb.zip'))
+    assert ds.num_channels == 3
+    np.testing.assert_array_equal(ds[0]['inputs'].numpy(),
+                                  np.repeat(gray[0].transpose(2, 0, 1), 3, 0))

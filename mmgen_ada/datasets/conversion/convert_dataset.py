@@ -72,7 +72,7 @@ def convert_dataset(
     resolution: Optional[int] = None,
     transform: Optional[str] = None,
     max_images: Optional[int] = None,
-    grayscale: bool = False,
+    grayscale: Optional[bool] = None,
     labels_from_subdirs: bool = False,
     skip_bad: bool = False,
     resize_filter: str = 'lanczos',
@@ -98,7 +98,9 @@ def convert_dataset(
             ``'center-crop-wide'``. Defaults to None.
         max_images (int, optional): Stop after writing this many images.
             Defaults to None.
-        grayscale (bool): Write 1-channel images. Defaults to False (RGB).
+        grayscale (bool, optional): True: write 1-channel images; False:
+            RGB; None: keep the channel count of the first source image (1
+            for grayscale sources, else 3). Defaults to None.
         labels_from_subdirs (bool): Class labels from top-level folders.
             Defaults to False.
         skip_bad (bool): Report and skip unusable files instead of raising.

@@ -10,6 +10,8 @@ from ..decode_image import ALPHA_MODES, ImageDecodeError
 TRANSFORMS = ('center-crop', 'center-crop-wide')
 RESIZE_FILTERS = {'lanczos': Image.LANCZOS, 'box': Image.BOX}
 SIXTEEN_BIT_MODES = ('I;16', 'I;16L', 'I;16B', 'I;16N')
+#: PIL modes of 1-channel sources (kept 1-channel unless RGB is asked for).
+SINGLE_CHANNEL_MODES = ('L', 'LA', '1') + SIXTEEN_BIT_MODES
 
 
 class ImageSkipped(Exception):
@@ -19,7 +21,11 @@ class ImageSkipped(Exception):
 class ImagePreparer:
     """Turn any decoded image into a square uint8 dataset image.
 
-    Colour: the output mode is RGB (or L with ``grayscale=True``).
+    Colour: the output mode is L (1 channel) or RGB. By default
+    (``grayscale=None``) the first image decides, as in NVlabs
+    ``dataset_tool.py``: single-channel sources (``L``, ``LA``, bilevel,
+    16-bit grayscale) give L, all others RGB; later images are converted to
+    that mode (noted). ``grayscale=True`` / ``False`` forces L / RGB.
     Transparency (alpha channel, palette or colour-key transparency) is
     composited on white; 16-bit grayscale is scaled to 8 bits
     (``round(x / 257)``); 32-bit images (``I``, ``F``) are refused; palette,
@@ -46,8 +52,8 @@ class ImagePreparer:
             the transforms. Defaults to None.
         transform (str, optional): None, ``'center-crop'`` or
             ``'center-crop-wide'``. Defaults to None.
-        grayscale (bool): Output 1-channel grayscale instead of RGB.
-            Defaults to False.
+        grayscale (bool, optional): True: 1-channel output; False: RGB;
+            None: the first image's channel count. Defaults to None.
         resize_filter (str): ``'lanczos'`` or ``'box'`` (area). Defaults to
             ``'lanczos'``.
         wide_height (int, optional): Content height for
@@ -57,7 +63,7 @@ class ImagePreparer:
     def __init__(self,
                  resolution: Optional[int] = None,
                  transform: Optional[str] = None,
-                 grayscale: bool = False,
+                 grayscale: Optional[bool] = None,
                  resize_filter: str = 'lanczos',
                  wide_height: Optional[int] = None) -> None:
         if resolution is not None and not _is_power_of_two(resolution):
@@ -78,7 +84,8 @@ class ImagePreparer:
                              f'{wide_height!r}')
         self.resolution = resolution
         self.transform = transform
-        self.mode = 'L' if grayscale else 'RGB'
+        self.mode = None if grayscale is None else (
+            'L' if grayscale else 'RGB')
         self.resample = RESIZE_FILTERS[resize_filter]
         if transform == 'center-crop-wide' and wide_height is None:
             wide_height = resolution * 3 // 4
@@ -109,6 +116,8 @@ class ImagePreparer:
 
     def _convert_mode(self, img: Image.Image,
                       name: str) -> Tuple[Image.Image, Optional[str]]:
+        if self.mode is None:  # the first image decides
+            self.mode = 'L' if img.mode in SINGLE_CHANNEL_MODES else 'RGB'
         mode, target = img.mode, self.mode
         if mode in SIXTEEN_BIT_MODES:
             arr = np.asarray(img, dtype=np.float64)

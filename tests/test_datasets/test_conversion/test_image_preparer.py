@@ -100,8 +100,15 @@ def test_mode_conversions():
     # ITU-R 601-2 luma, as PIL documents it.
     luma = rgb @ np.array([299, 587, 114]) / 1000
     np.testing.assert_allclose(out[:, :, 0], luma, atol=1)
-    out, note = ImagePreparer()(Image.fromarray(rgb[:, :, 0]), 'x')
+    out, note = ImagePreparer(grayscale=False)(Image.fromarray(rgb[:, :, 0]),
+                                               'x')
     assert note == 'L -> RGB' and (out == rgb[:, :, :1]).all()
+    # Default: the first image's channels; later images follow it.
+    keep = ImagePreparer()
+    out, note = keep(Image.fromarray(rgb[:, :, 0]), 'x')
+    assert note is None and out.shape == (2, 2, 1)
+    out, note = keep(Image.fromarray(rgb), 'y')
+    assert note == 'RGB -> L' and out.shape == (2, 2, 1)
     with pytest.raises(ImageDecodeError, match="f.tif: 32-bit 'F'"):
         ImagePreparer()(Image.new('F', (2, 2)), 'f.tif')
 
