@@ -9,11 +9,11 @@ import os
 import os.path as osp
 from typing import Dict, List, Optional
 
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 from mmengine.dist import is_main_process
 from mmengine.runner import Runner
 
-from mmgen_ada.engine.runner import setup_cpu_distributed
+from mmgen_ada.engine.runner import CfgOptionsAction, setup_cpu_distributed
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -26,7 +26,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument(
         '--cfg-options',
         nargs='+',
-        action=DictAction,
+        action=CfgOptionsAction,
         help='override settings of the config, xxx=yyy format, e.g. '
         'test_evaluator.metrics.0.fake_nums=10000')
     parser.add_argument(

@@ -4,10 +4,10 @@ import argparse
 import os
 import os.path as osp
 
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 from mmengine.runner import Runner
 
-from mmgen_ada.engine.runner import setup_cpu_distributed
+from mmgen_ada.engine.runner import CfgOptionsAction, setup_cpu_distributed
 
 
 def parse_args() -> argparse.Namespace:
@@ -26,7 +26,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--cfg-options',
         nargs='+',
-        action=DictAction,
+        action=CfgOptionsAction,
         help='override settings of the config, xxx=yyy format, e.g. '
         'model.discriminator.data_aug.aug_pipeline.rotate=0')
     parser.add_argument(

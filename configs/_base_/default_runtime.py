@@ -22,8 +22,15 @@ env_cfg = dict(
     dist_cfg=dict(backend='nccl'),
 )
 
-vis_backends = [dict(type='LocalVisBackend')]
-visualizer = dict(type='Visualizer', vis_backends=vis_backends)
+# scalars.json (local, read by tools/analysis/plot_curves.py) and TensorBoard
+# event files, both under <work_dir>/<timestamp>/vis_data. Turn TensorBoard
+# off with --cfg-options "visualizer.vis_backends=[dict(type='LocalVisBackend')]";
+# GenVisualizer keeps the local backend unless visualizer.keep_local=False.
+vis_backends = [
+    dict(type='LocalVisBackend'),
+    dict(type='TensorboardVisBackend'),
+]
+visualizer = dict(type='GenVisualizer', vis_backends=vis_backends)
 
 log_processor = dict(type='LogProcessor', window_size=10, by_epoch=False)
 log_level = 'INFO'

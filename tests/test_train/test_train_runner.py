@@ -42,10 +42,17 @@ def test_quickstart_config_trains_three_iterations(tmp_path, train_kit):
     samples = sorted(
         osp.basename(p)
         for p in glob.glob(osp.join(work_dir, 'samples', '*.png')))
-    assert samples == [
-        'fakes_000002.png', 'fakes_000003.png', 'fakes_init.png', 'reals.png',
-        'reals_aug_000002.png', 'reals_aug_000003.png'
-    ]
+    # Names carry kimg and p, e.g. fakes_000002_kimg0.008_p0.600.png.
+    assert len(samples) == 6 and samples[2:4] == ['fakes_init.png', 'reals.png']
+    for name, (step, kimg) in zip(samples[:2] + samples[4:],
+                                  [(2, 0.008), (3, 0.012)] * 2):
+        prefix = 'fakes' if name.startswith('fakes') else 'reals_aug'
+        assert name.startswith(f'{prefix}_{step:06d}_kimg{kimg:.3f}_p'), name
+    assert samples[1].endswith(f'_p{p:.3f}.png')  # the final p
+
+    # TensorBoard event files beside scalars.json, by default.
+    assert glob.glob(
+        osp.join(work_dir, '*', 'vis_data', 'events.out.tfevents.*'))
 
     # Scalars reach the vis backend: losses, kimg and ADA's p / r_t.
     scalars = glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json'))

@@ -28,12 +28,13 @@ import uuid
 from typing import Dict, List, Optional, Sequence
 
 import torch
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 from mmengine.utils import ProgressBar
 
 from mmgen_ada.apis import read_checkpoint_file
+from mmgen_ada.engine.runner import CfgOptionsAction
 from mmgen_ada.models.stylegan2.discriminator_blocks import MinibatchStdLayer
 
 _ITER = re.compile(r'iter_(\d+)\.pth$')
@@ -184,7 +185,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument(
         '--cfg-options',
         nargs='+',
-        action=DictAction,
+        action=CfgOptionsAction,
         help='override settings of the config, xxx=yyy format')
     args = parser.parse_args(argv)
     if args.out is None:

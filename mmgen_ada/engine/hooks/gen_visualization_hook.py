@@ -29,16 +29,19 @@ class GenVisualizationHook(Hook):
 
     Every ``interval`` iterations (and after the last one) rank 0 writes
 
-    - ``fakes_{iter:06d}.png``: G_ema's images for a fixed set of latents
+    - ``fakes_{iter:06d}_kimg{kimg:.3f}_p{p:.3f}.png`` (``_p...`` with ADA
+      only; e.g. ``fakes_000300_kimg4.800_p0.094.png``): G_ema's images for a fixed set of latents
       (drawn once from ``seed`` with a private generator; for conditional
       models row ``i`` shows class ``i % label_dim``), ``noise_mode``
       'const' and ``truncation_psi`` as given;
-    - ``reals_aug_{iter:06d}.png``: the current real batch after D's
-      augmentation at the current ADA ``p`` (if D has ``data_aug``).
+    - ``reals_aug_{iter:06d}_kimg..._p....png``: the current real batch
+      after D's augmentation at the current ADA ``p`` (if D has
+      ``data_aug``).
 
     Images go to ``out_dir`` (default ``<work_dir>/samples``) and to the
     runner's visualizer (``add_image``; the configured vis backends, e.g.
-    TensorBoard). With ``at_start`` the initial fakes (``fakes_init.png``)
+    TensorBoard) under the tags ``fakes/kimg..._p...`` and
+    ``reals_augmented/kimg..._p...``. With ``at_start`` the initial fakes (``fakes_init.png``)
     and the reals of the first batch (``reals.png``) are written too, as the
     reference does. The random draws of the augmentation run inside
     ``torch.random.fork_rng``, so visualising never changes training.
@@ -187,11 +190,29 @@ class GenVisualizationHook(Hook):
         if not is_main_process():
             return
         step = runner.iter + 1
-        self._write(runner, 'fakes', f'fakes_{step:06d}',
+        note = self._annotation(runner)
+        self._write(runner, f'fakes/{note}', f'fakes_{step:06d}_{note}',
                     self._grid(self._generate(runner), self.grid_width),
                     step)
         if self.vis_augmented_reals:
             aug = self._augmented_reals(runner, data_batch)
             if aug is not None:
-                self._write(runner, 'reals_augmented', f'reals_aug_{step:06d}',
-                            self._grid(aug), step)
+                self._write(runner, f'reals_augmented/{note}',
+                            f'reals_aug_{step:06d}_{note}', self._grid(aug),
+                            step)
+
+    @staticmethod
+    def _annotation(runner) -> str:
+        """``kimg{kimg:.3f}`` and, with ADA, ``_p{p:.3f}``: when a grid was
+        drawn, in training images, and at which augmentation strength."""
+        model = _unwrap(runner.model)
+        nimg = getattr(model, 'cur_nimg', None)
+        kimg = (float(nimg) if nimg is not None else
+                (runner.iter + 1) * runner.train_dataloader.batch_size *
+                runner.world_size) / 1000
+        note = f'kimg{kimg:.3f}'
+        disc = getattr(model, 'discriminator', None)
+        data_aug = getattr(_unwrap(disc), 'data_aug', None) if disc else None
+        if data_aug is not None:
+            note += f'_p{float(data_aug.p):.3f}'
+        return note

@@ -12,6 +12,7 @@ from mmgen_ada.engine.hooks import GenVisualizationHook
 
 
 class _Aug(nn.Module):
+    p = 0.0625
 
     def forward(self, x):
         return -x + 0 * torch.rand(())  # draws: must not leak to training
@@ -24,6 +25,7 @@ class _Model(nn.Module):
     def __init__(self):
         super().__init__()
         self.pl_mean = torch.zeros(())
+        self.cur_nimg = torch.tensor(32)
         self.discriminator = nn.Module()
         self.discriminator.data_aug = _Aug()
         self.calls = []
@@ -59,14 +61,19 @@ def test_hook_writes_grids_with_fixed_latents(tmp_path):
     assert torch.equal(torch.rand(()), expected_next)  # RNG untouched
 
     out = osp.join(str(tmp_path), 'samples')
-    for name in ('fakes_init', 'reals', 'fakes_000002', 'reals_aug_000002'):
+    # Grids are named after the kimg and the ADA p they were drawn at.
+    note = 'kimg0.032_p0.062'
+    for name in ('fakes_init', 'reals', f'fakes_000002_{note}',
+                 f'reals_aug_000002_{note}'):
         assert osp.isfile(osp.join(out, f'{name}.png')), name
-    fakes = np.asarray(Image.open(osp.join(out, 'fakes_000002.png')))
+    fakes = np.asarray(
+        Image.open(osp.join(out, f'fakes_000002_{note}.png')))
     assert fakes.shape == (2 * 2, 3 * 2, 3)  # 3 columns x 2 rows of 2x2
-    aug = np.asarray(Image.open(osp.join(out, 'reals_aug_000002.png')))
+    aug = np.asarray(Image.open(osp.join(out, f'reals_aug_000002_{note}.png')))
     assert (aug == 0).all()  # reals were 255 -> +1, the aug negates
-    assert [n for n, _ in added
-            ] == ['fakes', 'reals', 'fakes', 'reals_augmented']
+    assert [n for n, _ in added] == [
+        'fakes', 'reals', f'fakes/{note}', f'reals_augmented/{note}'
+    ]
     # Same latents every time, generated in chunks of batch_size.
     z_first = torch.cat([z for z, _ in model.calls[:2]])
     z_second = torch.cat([z for z, _ in model.calls[2:4]])
