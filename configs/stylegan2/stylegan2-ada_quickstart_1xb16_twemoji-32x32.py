@@ -29,7 +29,11 @@ model = dict(
         channel_base=2048,
         channel_max=64,
         num_fp16_scales=0,
-        mbstd_group_size=4),
+        mbstd_group_size=4,
+        # p may move one unit per 100 kimg (the ADA paper's speed for
+        # transfer learning; 500 in long runs), so that it visibly adapts
+        # in short runs: 300 iterations (4.8 kimg) allow up to 0.048.
+        data_aug=dict(ada_kimg=100)),
     r1_gamma=0.0128,
     ema_config=dict(ema_kimg=5.0, ema_rampup=0.05))
 

@@ -10,11 +10,12 @@ import torch
 import torch.nn as nn
 from torch.utils.data import DataLoader
 
-from mmengine.dist import get_rank, get_world_size
+from mmengine.dist import get_rank, get_world_size, is_main_process
 from mmengine.evaluator import Evaluator
 from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
 from mmengine.runner import BaseLoop
+from mmengine.utils import ProgressBar
 
 from mmgen_ada.evaluation.dataset_fingerprint import dataset_fingerprint
 from mmgen_ada.evaluation.metrics.generative_metric import (GenerativeMetric,
@@ -55,6 +56,8 @@ class GenEvalLoop(BaseLoop):
         seed (int): Seed of z, labels and noise. Defaults to 0.
         log_interval (int): Log progress every this many batches. Defaults
             to 50.
+        progress_bar (bool): Show progress bars of the real and fake
+            feature passes (rank 0, per-rank counts). Defaults to True.
     """
 
     stage = 'val'
@@ -66,7 +69,8 @@ class GenEvalLoop(BaseLoop):
                  fake_batch_size: Optional[int] = None,
                  noise_mode: str = 'random',
                  seed: int = 0,
-                 log_interval: int = 50) -> None:
+                 log_interval: int = 50,
+                 progress_bar: bool = True) -> None:
         super().__init__(runner, dataloader)
         if isinstance(evaluator, (dict, list)):
             evaluator = runner.build_evaluator(evaluator)
@@ -98,6 +102,7 @@ class GenEvalLoop(BaseLoop):
         self.noise_mode = noise_mode
         self.seed = seed
         self.log_interval = log_interval
+        self.progress_bar = progress_bar
         self._extractors: Dict[str, nn.Module] = {}
         self._fingerprint: Optional[Tuple[str, int]] = None
         sampler = getattr(self.dataloader, 'sampler', None)
@@ -157,6 +162,20 @@ class GenEvalLoop(BaseLoop):
             label = dataset[index]['data_samples']['label']
         return torch.as_tensor(np.asarray(label), dtype=torch.float32)
 
+    def _bar(self, what: str, total: int) -> Optional[ProgressBar]:
+        if not (self.progress_bar and is_main_process()):
+            return None
+        print_log(f'{type(self).__name__}: {what}, {total} per rank',
+                  logger='current')
+        return ProgressBar(total)
+
+    @staticmethod
+    def _advance(bar: Optional[ProgressBar], num: int, done: bool) -> None:
+        if bar is not None:
+            bar.update(num)
+            if done:
+                print(flush=True)  # end the bar's line
+
     def _log(self, what: str, done: int, total: int, start: float) -> None:
         print_log(
             f'{type(self).__name__}: {what} {done}/{total} per rank '
@@ -170,6 +189,7 @@ class GenEvalLoop(BaseLoop):
         quotas = [math.ceil(m.real_target / world) for m in metrics]
         total = max(quotas)
         seen, start = 0, time.time()
+        bar = self._bar('features of real images', total)
         for idx, data_batch in enumerate(self.dataloader):
             if seen >= total:
                 break
@@ -181,6 +201,7 @@ class GenEvalLoop(BaseLoop):
                     if need > 0:
                         m.feed_real(feats[:need])
             seen += imgs.shape[0]
+            self._advance(bar, imgs.shape[0], seen >= total)
             if (idx + 1) % self.log_interval == 0:
                 self._log('real images', seen, total, start)
         if seen < total:
@@ -209,6 +230,7 @@ class GenEvalLoop(BaseLoop):
         num_real = len(self.dataloader.dataset)
         done, batch_idx, start = 0, 0, time.time()
         torch.manual_seed(self.seed * 65536 + rank)  # inside fork_rng
+        bar = self._bar('features of generated images', total)
         while done < total:
             n = min(self.fake_batch_size, total - done)
             z = generator.sample_z(n, device)
@@ -230,6 +252,7 @@ class GenEvalLoop(BaseLoop):
                     if need > 0:
                         m.feed_fake(feats[:need])
             done += n
+            self._advance(bar, n, done >= total)
             batch_idx += 1
             if batch_idx % self.log_interval == 0:
                 self._log('generated images', done, total, start)
