@@ -83,6 +83,10 @@ def _fixture_cfg(tmp_path, data_root):
         'test_evaluator.metrics.0.feature_extractor.type':
         'TinyTestFeatureExtractor',
         'test_evaluator.metrics.0.real_cache_dir': str(tmp_path / 'stats'),
+        # docs/transfer_learning.md: the paper's transfer recipe.
+        'model.discriminator.data_aug.ada_kimg': 100,
+        'model.ema_config.ema_rampup': None,
+        'model.discriminator.freeze_layers': 2,
         'train_cfg.max_iters': 1,
         'default_hooks.logger.interval': 1,
     })
@@ -135,5 +139,17 @@ def test_test_tool_and_load_from_take_official_pickle(pkl, evil, tmp_path):
     for key, value in runner.model.state_dict().items():
         if key.startswith(('generator.', 'generator_ema.module.')):
             torch.testing.assert_close(value, official[key], atol=0, rtol=0)
+    frozen = {
+        k: v.clone()
+        for k, v in runner.model.discriminator.state_dict().items()
+        # Freeze-D: the first 2 conv layers (fromrgb, conv0 of b32)
+        if k.startswith(('b32.fromrgb.', 'b32.conv0.'))
+    }
+    assert frozen
+    trained = runner.model.discriminator.b32.conv1.weight.detach().clone()
     runner.train()
     assert runner.iter == 1
+    d_state = runner.model.discriminator.state_dict()
+    for key, value in frozen.items():
+        torch.testing.assert_close(d_state[key], value, atol=0, rtol=0)
+    assert not torch.equal(d_state['b32.conv1.weight'], trained)
