@@ -28,7 +28,8 @@ from mmgen_ada.visualization import make_image_grid, save_image
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Generate images')
-    parser.add_argument('checkpoint', help='mmgen-ada checkpoint')
+    parser.add_argument(
+        'checkpoint', help='mmgen-ada checkpoint or official NVlabs .pkl')
     parser.add_argument(
         '--config', help='model config (default: the one in the checkpoint)')
     parser.add_argument(

@@ -20,7 +20,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Evaluate a GAN checkpoint with mmgen-ada')
     parser.add_argument('config', help='config file path')
-    parser.add_argument('checkpoint', help='checkpoint file (.pth)')
+    parser.add_argument(
+        'checkpoint', help='checkpoint (.pth) or official NVlabs .pkl')
     parser.add_argument(
         '--work-dir', help='where logs and metric files are written')
     parser.add_argument(

@@ -23,9 +23,10 @@ env_cfg = dict(
 )
 
 # scalars.json (local, read by tools/analysis/plot_curves.py) and TensorBoard
-# event files, both under <work_dir>/<timestamp>/vis_data. Turn TensorBoard
-# off with --cfg-options "visualizer.vis_backends=[dict(type='LocalVisBackend')]";
-# GenVisualizer keeps the local backend unless visualizer.keep_local=False.
+# event files, both under <work_dir>/<timestamp>/vis_data. TensorBoard off:
+#   --cfg-options "visualizer.vis_backends=[dict(type='LocalVisBackend')]"
+# GenVisualizer keeps the local backend unless visualizer.keep_local=False
+# (docs/training.md).
 vis_backends = [
     dict(type='LocalVisBackend'),
     dict(type='TensorboardVisBackend'),

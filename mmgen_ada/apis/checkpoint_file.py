@@ -13,10 +13,11 @@
 * anything else, or a file either reader refuses: :class:`CheckpointFileError`
   naming the file and what it holds.
 
-Both kinds come back as our checkpoint dict, ``dict(state_dict=..., meta=...)``;
-for a converted snapshot ``meta['cfg']`` is the derived config as plain data
-(``dict(default_scope=..., model=...)``), so nothing read from the file is
-ever executed. ``mmgen_ada.engine.runner`` registers this reader as
+Both kinds come back as our checkpoint dict,
+``dict(state_dict=..., meta=...)``; for a converted snapshot ``meta['cfg']``
+is the derived config as plain data (``dict(default_scope=...,
+model=...)``), so nothing read from the file is ever executed.
+``mmgen_ada.engine.runner`` registers :func:`read_local_checkpoint_file` as
 mmengine's local checkpoint loader, so ``load_from`` and ``tools/test.py``
 take ``.pkl`` files too.
 """
@@ -68,8 +69,9 @@ def sniff_checkpoint_format(path: str) -> str:
     return 'unknown'
 
 
-def _weights_only_refusal(path: str, kind: str,
-                          error: pickle.UnpicklingError) -> CheckpointFileError:
+def _weights_only_refusal(
+        path: str, kind: str,
+        error: pickle.UnpicklingError) -> CheckpointFileError:
     # torch's message suggests weights_only=False; quote only the culprit.
     found = re.search(r'GLOBAL (\S+)', str(error))
     what = (f'objects of type {found.group(1)}'

@@ -45,7 +45,8 @@ def test_official_pickle_reads_as_our_checkpoint(tmp_path):
     assert cfg['model']['generator']['type'] == 'StyleGANv2Generator'
     assert cfg['model']['generator']['num_mlps'] == 2
     assert ckpt['meta']['augment_p'] == pytest.approx(0.25)
-    assert any(k.startswith('generator_ema.module.') for k in ckpt['state_dict'])
+    assert any(
+        k.startswith('generator_ema.module.') for k in ckpt['state_dict'])
 
     # The API builds the model from it with no config file and reproduces
     # the official network's output.

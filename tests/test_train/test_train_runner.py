@@ -43,7 +43,8 @@ def test_quickstart_config_trains_three_iterations(tmp_path, train_kit):
         osp.basename(p)
         for p in glob.glob(osp.join(work_dir, 'samples', '*.png')))
     # Names carry kimg and p, e.g. fakes_000002_kimg0.008_p0.600.png.
-    assert len(samples) == 6 and samples[2:4] == ['fakes_init.png', 'reals.png']
+    assert len(samples) == 6
+    assert samples[2:4] == ['fakes_init.png', 'reals.png']
     for name, (step, kimg) in zip(samples[:2] + samples[4:],
                                   [(2, 0.008), (3, 0.012)] * 2):
         prefix = 'fakes' if name.startswith('fakes') else 'reals_aug'

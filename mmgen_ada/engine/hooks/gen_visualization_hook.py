@@ -30,10 +30,11 @@ class GenVisualizationHook(Hook):
     Every ``interval`` iterations (and after the last one) rank 0 writes
 
     - ``fakes_{iter:06d}_kimg{kimg:.3f}_p{p:.3f}.png`` (``_p...`` with ADA
-      only; e.g. ``fakes_000300_kimg4.800_p0.094.png``): G_ema's images for a fixed set of latents
-      (drawn once from ``seed`` with a private generator; for conditional
-      models row ``i`` shows class ``i % label_dim``), ``noise_mode``
-      'const' and ``truncation_psi`` as given;
+      only; e.g. ``fakes_000300_kimg4.800_p0.094.png``): G_ema's images for
+      a fixed set of latents (drawn once from ``seed`` with a private
+      generator; for conditional models row ``i`` shows class
+      ``i % label_dim``), ``noise_mode`` 'const' and ``truncation_psi`` as
+      given;
     - ``reals_aug_{iter:06d}_kimg..._p....png``: the current real batch
       after D's augmentation at the current ADA ``p`` (if D has
       ``data_aug``).
@@ -41,10 +42,11 @@ class GenVisualizationHook(Hook):
     Images go to ``out_dir`` (default ``<work_dir>/samples``) and to the
     runner's visualizer (``add_image``; the configured vis backends, e.g.
     TensorBoard) under the tags ``fakes/kimg..._p...`` and
-    ``reals_augmented/kimg..._p...``. With ``at_start`` the initial fakes (``fakes_init.png``)
-    and the reals of the first batch (``reals.png``) are written too, as the
-    reference does. The random draws of the augmentation run inside
-    ``torch.random.fork_rng``, so visualising never changes training.
+    ``reals_augmented/kimg..._p...``. With ``at_start`` the initial fakes
+    (``fakes_init.png``) and the reals of the first batch (``reals.png``)
+    are written too, as the reference does. The random draws of the
+    augmentation run inside ``torch.random.fork_rng``, so visualising never
+    changes training.
 
     Args:
         interval (int): Iterations between grids. Defaults to 1000.

@@ -33,7 +33,10 @@ def _literal(node: ast.AST) -> Any:
     if isinstance(node, ast.Dict):
         if any(k is None for k in node.keys):
             raise _NotLiteral('** in a dict display')
-        return {_literal(k): _literal(v) for k, v in zip(node.keys, node.values)}
+        return {
+            _literal(k): _literal(v)
+            for k, v in zip(node.keys, node.values)
+        }
     if isinstance(node, ast.UnaryOp) and isinstance(
             node.op, (ast.USub, ast.UAdd)) and isinstance(
                 node.operand, ast.Constant) and isinstance(

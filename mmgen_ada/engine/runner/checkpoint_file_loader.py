@@ -3,9 +3,9 @@
 
 mmengine's ``Runner`` (``load_from``, ``resume``) reads local files through
 ``CheckpointLoader``'s ``''`` scheme. Registering
-:func:`mmgen_ada.apis.checkpoint_file.read_local_checkpoint_file` there lets every runner of this
-package take official NVlabs ``.pkl`` snapshots (read without running their
-code) and report unreadable files with our own error.
+:func:`mmgen_ada.apis.checkpoint_file.read_local_checkpoint_file` there lets
+every runner of this package take official NVlabs ``.pkl`` snapshots (read
+without running their code) and report unreadable files with our own error.
 """
 from typing import Any, Optional
 
