@@ -1,0 +1,27 @@
+# NVlabs `--cfg=auto` on your own data: `tools/train.py --data PATH` (no
+# CONFIG) starts from this file and fills in what depends on the data and the
+# number of processes (mmgen_ada/apis/auto_config.py): resolution and
+# channels from the images; global batch, widths (channel_base 16384 below
+# 512 px, 32768 from 512), mbstd group, lr, R1 gamma = 0.0002 * res**2 /
+# batch and the G_ema half-life = batch * 10 / 32 kimg from the resolution
+# and the GPU count. 2-layer mapping, G_ema ramp-up 0.05, ADA 'bgc' towards
+# r_t = 0.6, 25000 kimg, a snapshot (checkpoint + samples) every 200 kimg
+# (NVlabs' 50 ticks), no metrics unless --metrics is given.
+_base_ = [
+    './models/stylegan2_ada.py',
+    './datasets/image_folder.py',
+    './schedules/gan_iter_based.py',
+]
+
+model = dict(
+    generator=dict(num_mlps=2),
+    ema_config=dict(ema_rampup=0.05))
+
+# max_iters and the intervals are written from --kimg / --snap.
+train_cfg = dict(val_interval=100000000)
+val_dataloader = None
+val_cfg = None
+val_evaluator = None
+test_dataloader = None
+test_cfg = None
+test_evaluator = None
