@@ -6,11 +6,14 @@
 # batch and the G_ema half-life = batch * 10 / 32 kimg from the resolution
 # and the GPU count. 2-layer mapping, G_ema ramp-up 0.05, ADA 'bgc' towards
 # r_t = 0.6, 25000 kimg, a snapshot (checkpoint + samples) every 200 kimg
-# (NVlabs' 50 ticks), no metrics unless --metrics is given.
+# (NVlabs' 50 ticks). No metrics during training unless --metrics is given
+# (they then run at every snapshot); tools/test.py with the saved config
+# computes fid50k_full, kid50k_full and pr50k3_full (./evaluation.py).
 _base_ = [
     './models/stylegan2_ada.py',
     './datasets/image_folder.py',
     './schedules/gan_iter_based.py',
+    './evaluation.py',
 ]
 
 model = dict(
@@ -22,6 +25,3 @@ train_cfg = dict(val_interval=100000000)
 val_dataloader = None
 val_cfg = None
 val_evaluator = None
-test_dataloader = None
-test_cfg = None
-test_evaluator = None

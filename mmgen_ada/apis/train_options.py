@@ -334,7 +334,8 @@ def _apply_metrics(cfg: Config, metrics: List[dict]) -> None:
             cfg[key] = None
         cfg.test_evaluator = None
         return
-    reals = cfg.get('val_dataloader', None)
+    reals = cfg.get('val_dataloader', None) or cfg.get(
+        'test_dataloader', None)
     if reals is None:
         dataset = copy.deepcopy(cfg.train_dataloader.dataset)
         dataset.test_mode = True

@@ -3,10 +3,9 @@
 import pytest
 from mmengine.config import Config
 
-from mmgen_ada.apis.auto_config import (apply_auto_spec, kimg_to_iters,
-                                        nvlabs_auto_spec)
+from mmgen_ada.apis.auto_config import (AUTO_BASE_CONFIG, apply_auto_spec,
+                                        kimg_to_iters, nvlabs_auto_spec)
 from mmgen_ada.apis.train_options import CONFIG_ROOT
-from mmgen_ada.apis.auto_config import AUTO_BASE_CONFIG
 
 
 @pytest.mark.parametrize(

@@ -22,3 +22,18 @@ train_dataloader = dict(
         data_root=data_root,
         mirror=False,
         pipeline=pipeline))
+
+# Real images for the metrics, in order (NVlabs compares with the training
+# set, x-flips included when mirror=True).
+test_dataloader = dict(
+    batch_size=32,
+    num_workers=2,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    collate_fn=dict(type='default_collate'),
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        mirror=False,
+        test_mode=True,
+        pipeline=pipeline))

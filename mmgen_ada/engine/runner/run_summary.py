@@ -170,15 +170,25 @@ def run_summary(runner, world_size: Optional[int] = None
     ckpt_text = 'not saved'
     if checkpoint is not None:
         out = getattr(checkpoint, 'out_dir', None) or runner.work_dir
+        kimg = checkpoint.interval * global_batch / 1000
         ckpt_text = (f'{osp.abspath(out)} every {checkpoint.interval} '
-                     f'iterations ({checkpoint.interval * global_batch / 1000:g}'
-                     ' kimg)')
+                     f'iterations ({kimg:g} kimg)')
+        if getattr(checkpoint, 'save_last', False):
+            ckpt_text += ', and after the last'
     vis = next((h for h in runner.hooks
                 if type(h).__name__ == 'GenVisualizationHook'), None)
     samples = 'none'
     if vis is not None:
         out = vis.out_dir or osp.join(runner.work_dir, 'samples')
-        samples = f'{osp.abspath(out)} every {vis.interval} iterations'
+        samples = (f'{osp.abspath(out)} every {vis.interval} iterations, '
+                   'and after the last')
+
+    metrics = 'none during training'
+    val_evaluator = runner.cfg.get('val_evaluator', None)
+    if val_evaluator and runner.cfg.get('val_dataloader', None):
+        names = [m.get('prefix') or m['type'] for m in val_evaluator.metrics]
+        metrics = (f'{", ".join(names)} every '
+                   f'{runner.cfg.train_cfg.get("val_interval")} iterations')
 
     rows = [
         ('images', f'{images} from {dataset.data_root}'),
@@ -195,6 +205,7 @@ def run_summary(runner, world_size: Optional[int] = None
         ('G_ema', ema_text),
         ('checkpoints', ckpt_text),
         ('samples', samples),
+        ('metrics', metrics),
     ]
     width = max(len(k) for k, _ in rows)
     lines = ['---- run summary ' + '-' * 50]
