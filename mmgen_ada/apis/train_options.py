@@ -109,9 +109,13 @@ def add_short_path_arguments(parser: argparse.ArgumentParser) -> None:
 def check_short_path_arguments(args: argparse.Namespace) -> None:
     """Refuse contradictory flags (NVlabs' rules), naming them.
 
+    An empty CONFIG (``tools/dist_train.sh '' N --data D``) means none.
+
     Raises:
         ValueError: The first contradiction found.
     """
+    if not args.config:
+        args.config = None
     if args.config is None and args.data is None:
         raise ValueError('give a CONFIG, or --data PATH (with --cfg auto, '
                          'the default without CONFIG)')
@@ -154,7 +158,12 @@ def load_train_config(args: argparse.Namespace) -> Config:
     check_short_path_arguments(args)
     if args.config is not None:
         return Config.fromfile(args.config)
-    return Config.fromfile(str(CONFIG_ROOT / AUTO_BASE_CONFIG))
+    base = CONFIG_ROOT / AUTO_BASE_CONFIG
+    if not base.is_file():
+        raise FileNotFoundError(
+            f'--cfg auto needs {base} (the configs/ of a source checkout '
+            'installed with pip install -e .); pass a CONFIG instead')
+    return Config.fromfile(str(base))
 
 
 def default_work_dir(args: argparse.Namespace) -> str:

@@ -162,6 +162,8 @@ def test_gpus_must_match_the_launcher(train_tool, monkeypatch):
 def test_auto_needs_data(train_tool, monkeypatch):
     with pytest.raises(ValueError, match='--data PATH'):
         _config(train_tool, monkeypatch)
+    with pytest.raises(ValueError, match='--data PATH'):
+        _config(train_tool, monkeypatch, '')  # dist_train.sh '' N
     with pytest.raises(ValueError, match='alternatives'):
         _config(train_tool, monkeypatch, QUICKSTART, '--cfg', 'auto')
 
