@@ -5,7 +5,6 @@
 import argparse
 import logging
 import os
-import os.path as osp
 
 from mmengine.config import Config, DictAction
 from mmengine.logging import print_log

@@ -11,10 +11,45 @@
 # computes fid50k_full, kid50k_full and pr50k3_full (./evaluation.py).
 _base_ = [
     './models/stylegan2_ada.py',
-    './datasets/image_folder.py',
     './schedules/gan_iter_based.py',
     './evaluation.py',
 ]
+
+# Your own images: a folder or .zip of square power-of-two images (NVlabs
+# layout, optional dataset.json labels) from tools/dataset_tool.py;
+# data_root is set by --data, the batch by global_batch_size (--batch).
+dataset_type = 'ImageFolderDataset'
+data_root = None
+
+pipeline = [dict(type='LoadGANImage'), dict(type='PackGANInputs')]
+
+train_dataloader = dict(
+    batch_size=None,
+    num_workers=2,
+    persistent_workers=True,
+    sampler=dict(type='InfiniteSampler', shuffle=True),
+    batch_sampler=dict(type='GANBatchSampler'),
+    collate_fn=dict(type='default_collate'),
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        mirror=False,
+        pipeline=pipeline))
+
+# Real images for the metrics, in order (NVlabs compares with the training
+# set, x-flips included when mirror=True).
+test_dataloader = dict(
+    batch_size=32,
+    num_workers=2,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    collate_fn=dict(type='default_collate'),
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        mirror=False,
+        test_mode=True,
+        pipeline=pipeline))
 
 model = dict(
     generator=dict(num_mlps=2),
