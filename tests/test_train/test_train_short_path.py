@@ -108,3 +108,17 @@ def test_short_path_trains_a_conditional_model(tmp_path, monkeypatch,
         if k.startswith('generator.mapping.embed') and k.endswith('weight')
     ]
     assert embed and embed[0].shape[1] == 3
+
+
+def test_label_mismatch_stops_before_training(tmp_path, monkeypatch,
+                                              train_kit, labelled):
+    work_dir = str(tmp_path / 'bad')
+    with pytest.raises(ValueError) as err:
+        _train(monkeypatch, train_kit, work_dir, '--data', labelled,
+               '--batch', '8', '--kimg', '0.032', '--cfg-options',
+               'model.generator.cond_size=5',
+               'model.discriminator.cond_size=5')
+    msg = str(err.value)
+    assert 'label dimension 5' in msg and 'labels of dimension 3' in msg
+    assert 'cond_size=3' in msg
+    assert not glob.glob(osp.join(work_dir, '*.pth'))
