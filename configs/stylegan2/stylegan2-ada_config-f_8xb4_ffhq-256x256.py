@@ -21,5 +21,9 @@ optim_wrapper = dict(
     generator=dict(optimizer=dict(lr=0.002)),
     discriminator=dict(optimizer=dict(lr=0.002)))
 
+# Global batch (8 GPUs x 4), kept on any number of processes: tools/train.py
+# gives each of N processes 32 // N images (N must divide 32).
+global_batch_size = 32
+
 train_cfg = dict(max_iters=781250, val_interval=6250)
 default_hooks = dict(checkpoint=dict(interval=6250))

@@ -44,6 +44,10 @@ optim_wrapper = dict(
 # Decoding 32x32 PNGs is cheap: keep both cores for training.
 train_dataloader = dict(batch_size=16, num_workers=0, persistent_workers=False)
 
+# Global batch, kept on any number of processes: tools/train.py gives each
+# of N processes 16 // N images (N must divide 16).
+global_batch_size = 16
+
 # 20k iterations = 320 kimg. No metrics during training (the Inception
 # network is slow on a CPU); evaluate a checkpoint with tools/test.py, which
 # computes FID with 5k fakes against all ~4k reals.

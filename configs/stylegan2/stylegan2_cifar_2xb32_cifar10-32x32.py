@@ -32,5 +32,9 @@ optim_wrapper = dict(
     generator=dict(optimizer=dict(lr=0.0025)),
     discriminator=dict(optimizer=dict(lr=0.0025)))
 
+# Global batch (2 GPUs x 32), kept on any number of processes: tools/train.py
+# gives each of N processes 64 // N images (N must divide 64).
+global_batch_size = 64
+
 train_cfg = dict(max_iters=1562500, val_interval=3125)
 default_hooks = dict(checkpoint=dict(interval=3125))

@@ -39,6 +39,10 @@ optim_wrapper = dict(
     discriminator=dict(
         optimizer=dict(type='Adam', lr=0.002, betas=(0., 0.99), eps=1e-8)))
 
+# Global batch (8 GPUs x 4), kept on any number of processes: tools/train.py
+# gives each of N processes 32 // N images (N must divide 32).
+global_batch_size = 32
+
 # 5000 kimg at 32 images per iteration.
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=156250,
                  val_interval=1250)

@@ -31,6 +31,10 @@ optim_wrapper = dict(
     discriminator=dict(
         optimizer=dict(type='Adam', lr=0.0025, betas=(0., 0.99), eps=1e-8)))
 
+# Global batch (8 GPUs x 8), kept on any number of processes: tools/train.py
+# gives each of N processes 64 // N images (N must divide 64).
+global_batch_size = 64
+
 # 25000 kimg (reference default) at 64 images per iteration; FID every
 # 200 kimg.
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=390625,

@@ -62,6 +62,9 @@ def test_config_builds_tiny(path):
     match = re.fullmatch(r'(\d+)xb(\d+)', fields[2])
     assert match, f'{name}: training field must look like 8xb4'
     assert cfg.train_dataloader.batch_size == int(match.group(2)), name
+    # The global batch is stated, so any number of processes keeps it.
+    assert cfg.global_batch_size == int(match.group(1)) * int(
+        match.group(2)), name
     res = int(re.search(r'-(\d+)x\1$', fields[3]).group(1))
     gen = cfg.model.generator
     assert res == gen.get('out_size'), name

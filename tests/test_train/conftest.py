@@ -50,6 +50,8 @@ def tiny_quickstart_cfg(data_root: str,
         'model.discriminator.data_aug.ada_kimg': 0.01,
         'model.discriminator.data_aug.augment_initial_p': 0.2,
         'train_dataloader.batch_size': batch_size,
+        # tools/train.py derives the per-process batch from this one.
+        'global_batch_size': batch_size,
         'train_dataloader.dataset.data_root': data_root,
         'train_cfg.max_iters': max_iters,
         'train_cfg.val_interval': 10000,

@@ -8,6 +8,7 @@ import sys
 import textwrap
 
 import torch
+from mmengine.config import Config
 
 import mmgen_ada  # noqa: F401  (registers checkpoint safe globals)
 
@@ -37,6 +38,7 @@ class DistProbeHook(Hook):
         d = model.discriminator.module
         out = dict(
             rank=get_rank(),
+            batch=runner.train_dataloader.batch_sampler.batch_size,
             p=float(d.data_aug.p),
             world=torch.distributed.get_world_size(),
             backend=torch.distributed.get_backend(),
@@ -75,8 +77,7 @@ def test_dist_train_two_cpu_processes(tmp_path, train_kit):
                                              ada_kimg=0.01,
                                              augment_initial_p=0.2)),
             r1_interval=2, pl_interval=2)
-        train_dataloader = dict(batch_size=2,
-                                dataset=dict(data_root={data_root!r}))
+        train_dataloader = dict(dataset=dict(data_root={data_root!r}))
         train_cfg = dict(max_iters=3, val_interval=10000)
         val_dataloader = None
         val_cfg = None
@@ -109,7 +110,7 @@ def test_dist_train_two_cpu_processes(tmp_path, train_kit):
         'bash',
         str(train_kit.repo_root / 'tools' / 'dist_train.sh'),
         str(config), '2', '--work-dir',
-        str(work_dir)
+        str(work_dir), '--batch', '8'
     ],
                           cwd=str(train_kit.repo_root),
                           env=env,
@@ -131,8 +132,16 @@ def test_dist_train_two_cpu_processes(tmp_path, train_kit):
     assert r0['backend'] == 'gloo'
     assert r0['wrapper'] == 'MMSeparateDistributedDataParallel'
     assert r0['num_batches'] == 3
-    # cur_nimg counts the global batch: 3 iterations x 2 ranks x 2 images.
-    assert r0['cur_nimg'] == r1['cur_nimg'] == 12
+    # --batch is the global batch: 8 = 2 ranks x 4, and kimg after N
+    # iterations is 8 N / 1000.
+    assert r0['batch'] == r1['batch'] == 4
+    assert r0['cur_nimg'] == r1['cur_nimg'] == 8 * 3
+    saved = Config.fromfile(
+        str(work_dir / 'tiny_dist.py'), import_custom_modules=False)
+    assert saved.global_batch_size == 8
+    assert saved.train_dataloader.batch_size == 4
+    with open(work_dir / 'tiny_dist.py') as f:
+        assert 'global_batch_size = 8' in f.read()
     # ADA: p pooled over ranks, identical everywhere, and it moved.
     assert r0['p'] == r1['p']
     assert r0['p'] != 0.2

@@ -1,0 +1,60 @@
+# Copyright (c) mmgen-ada contributors. All rights reserved.
+"""Data/model checks of the run summary: the errors name both numbers."""
+from types import SimpleNamespace
+
+import pytest
+
+from mmgen_ada.engine.runner.run_summary import check_data_matches_model
+
+
+def _dataset(res=16, channels=3, label_dim=0):
+    return SimpleNamespace(
+        data_root='/data/mine.zip',
+        resolution=res,
+        num_channels=channels,
+        label_dim=label_dim)
+
+
+def _model(size=16, channels=3, g_cond=0, d_cond=None):
+    gen = SimpleNamespace(
+        out_size=size, out_channels=channels, cond_size=g_cond)
+    disc = SimpleNamespace(
+        in_size=size,
+        img_channels=channels,
+        cond_size=g_cond if d_cond is None else d_cond)
+    return SimpleNamespace(generator=gen, discriminator=disc)
+
+
+def test_matching_data_passes_silently():
+    assert check_data_matches_model(_dataset(), _model()) == []
+    assert check_data_matches_model(
+        _dataset(label_dim=5), _model(g_cond=5)) == []
+
+
+def test_labels_with_an_unconditional_model_warn():
+    (warning, ) = check_data_matches_model(_dataset(label_dim=5), _model())
+    assert 'labels of dimension 5' in warning
+    assert 'unconditional' in warning and '--cond' in warning
+
+
+def test_label_dimension_mismatch_names_both():
+    with pytest.raises(ValueError) as err:
+        check_data_matches_model(_dataset(label_dim=3), _model(g_cond=5))
+    msg = str(err.value)
+    assert 'label dimension 5' in msg and 'dimension 3' in msg
+    assert 'cond_size=3' in msg and '--cond' in msg
+    with pytest.raises(ValueError, match='has no labels'):
+        check_data_matches_model(_dataset(), _model(g_cond=5))
+    with pytest.raises(ValueError, match='discriminator 2'):
+        check_data_matches_model(
+            _dataset(label_dim=5), _model(g_cond=5, d_cond=2))
+
+
+def test_resolution_and_channel_mismatch_name_both():
+    with pytest.raises(ValueError) as err:
+        check_data_matches_model(_dataset(res=64), _model(size=32))
+    msg = str(err.value)
+    assert '64x64 images' in msg and 'out_size=32' in msg
+    assert '--cfg auto' in msg
+    with pytest.raises(ValueError, match='1-channel.*out_channels=3'):
+        check_data_matches_model(_dataset(channels=1), _model())
