@@ -7,6 +7,7 @@ import os.path as osp
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
+from mmgen_ada.engine.config_validation import validate_config
 from mmgen_ada.engine.runner import setup_cpu_distributed
 
 
@@ -83,6 +84,7 @@ def _optim_wrapper_cfgs(cfg: Config) -> list:
 def main() -> None:
     args = parse_args()
     cfg = merge_args(Config.fromfile(args.config), args)
+    validate_config(cfg)  # unknown keys, wrong types: fail before building
     runner = Runner.from_cfg(cfg)
     runner.train()
 
