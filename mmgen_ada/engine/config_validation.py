@@ -83,9 +83,10 @@ def _allowed_keys(cls: type, cfg: Mapping) -> Optional[Set[str]]:
     passed on to the parent's ``__init__`` (the usual pattern, e.g.
     ``ADAStyleGAN2Discriminator``), unless :data:`KWARGS_TARGETS` says
     where they go. A class without its own ``__init__`` up to ``object``
-    takes no arguments.
+    takes no arguments; ``**kwargs`` that reach ``object`` are unknowable.
     """
     keys: Set[str] = set()
+    forwarded = False  # a class so far passed **kwargs on
     for klass in cls.__mro__:
         if klass in KWARGS_TARGETS:
             extra = KWARGS_TARGETS[klass](cfg)
@@ -96,7 +97,9 @@ def _allowed_keys(cls: type, cfg: Mapping) -> Optional[Set[str]]:
             }
             return None if extra is None else keys | own | extra
         if klass is object:
-            return keys
+            # object() takes no arguments, but **kwargs that reach here were
+            # most likely kept by a class for its own use: unknowable.
+            return None if forwarded else keys
         if '__init__' not in klass.__dict__:
             continue
         params = _init_params(klass)
@@ -107,6 +110,7 @@ def _allowed_keys(cls: type, cfg: Mapping) -> Optional[Set[str]]:
         }
         if not any(p.kind == p.VAR_KEYWORD for p in params):
             return keys
+        forwarded = True
     return None
 
 

@@ -145,3 +145,23 @@ def test_tools_validate_before_building(tool, tmp_path, monkeypatch):
     with pytest.raises(ConfigValidationError, match='intervl'):
         _load_tool(tool).main()
     assert not any(tmp_path.iterdir())  # nothing was built or written
+
+
+class KeepsKwargs:
+    """``**kwargs`` kept for its own use: their keys cannot be known."""
+
+    def __init__(self, interval: int = 1, **kwargs) -> None:
+        self.options = kwargs
+
+
+def test_kwargs_forwarded_to_known_targets_or_accepted():
+    cfg = _quickstart()
+    cfg.custom_hooks.append(dict(type='EMAHook', momentum=0.01))
+    cfg.custom_hooks.append(dict(type=KeepsKwargs, anything=1))
+    validate_config(cfg)  # EMAHook passes momentum to its EMA model
+    cfg.custom_hooks[-2]['momentm'] = 0.01
+    cfg.custom_hooks[-1]['interval'] = 'often'  # types are still checked
+    msg = _problems(cfg)
+    assert 'custom_hooks[4].momentm: unknown key for EMAHook' in msg
+    assert "custom_hooks[5].interval='often': KeepsKwargs expects int" in msg
+    assert 'anything' not in msg
