@@ -92,8 +92,8 @@ def _allowed_keys(cls: type, cfg: Mapping) -> Optional[Set[str]]:
             extra = KWARGS_TARGETS[klass](cfg)
             own = {
                 p.name
-                for p in _init_params(klass) if p.kind in (
-                    p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+                for p in _init_params(klass)
+                if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
             }
             return None if extra is None else keys | own | extra
         if klass is object:
@@ -141,7 +141,9 @@ def _type_matches(value: Any, annotation: Any) -> Optional[bool]:
         return value is None
     origin = typing.get_origin(annotation)
     if origin is typing.Union or type(annotation).__name__ == 'UnionType':
-        results = [_type_matches(value, a) for a in typing.get_args(annotation)]
+        results = [
+            _type_matches(value, a) for a in typing.get_args(annotation)
+        ]
         if any(r is True for r in results):
             return True
         return None if any(r is None for r in results) else False

@@ -47,16 +47,19 @@ def test_stylegan2_type_errors_name_the_key(kwargs, match):
 
 
 def test_stylegan2_ranges_still_value_errors():
-    with pytest.raises(ValueError, match=r'r1_gamma must be a finite float '
-                       r'in \[0, inf\), got -1.0'):
+    with pytest.raises(
+            ValueError,
+            match=r'r1_gamma must be a finite float '
+            r'in \[0, inf\), got -1.0'):
         _model(r1_gamma=-1)
     with pytest.raises(ValueError, match='pl_decay'):
         _model(pl_decay=float('nan'))
 
 
 def test_stylegan3_type_errors_name_the_key():
-    with pytest.raises(TypeError, match="blur_init_sigma must be a float, "
-                       "got str 'big'"):
+    with pytest.raises(
+            TypeError, match="blur_init_sigma must be a float, "
+            "got str 'big'"):
         _model(StyleGAN3, r1_gamma=1.0, blur_init_sigma='big')
     with pytest.raises(TypeError, match='r1_gamma must be a float or None'):
         _model(StyleGAN3, r1_gamma='abc')
@@ -96,11 +99,15 @@ def _build_optim(**generator_optimizer):
 
 
 def test_lr_type_error_names_the_key():
-    with pytest.raises(TypeError, match="optim_wrapper.generator.optimizer.lr "
-                       "must be a float, got str 'fast'"):
+    with pytest.raises(
+            TypeError,
+            match="optim_wrapper.generator.optimizer.lr "
+            "must be a float, got str 'fast'"):
         _build_optim(lr='fast')
-    with pytest.raises(TypeError, match='optim_wrapper.generator.optimizer.'
-                       'betas must be a pair of floats'):
+    with pytest.raises(
+            TypeError,
+            match='optim_wrapper.generator.optimizer.'
+            'betas must be a pair of floats'):
         _build_optim(lr=0.1, betas=0.9)
 
 

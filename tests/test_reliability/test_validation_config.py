@@ -53,8 +53,8 @@ def test_misspelled_checkpoint_key_fails_with_allowed_keys():
     assert 'allowed keys: ' in msg and 'max_keep_ckpts' in msg
 
 
-@pytest.mark.parametrize('hook_cls', [
-    ForwardingCheckpointHook, ExplicitCheckpointHook])
+@pytest.mark.parametrize('hook_cls',
+                         [ForwardingCheckpointHook, ExplicitCheckpointHook])
 def test_subclassed_checkpoint_hook_is_checked(hook_cls):
     cfg = _quickstart()
     cfg.default_hooks.checkpoint = dict(
@@ -70,11 +70,12 @@ def test_subclassed_checkpoint_hook_is_checked(hook_cls):
 
 
 def test_other_hooks_and_priority():
-    cfg = _quickstart(**{
-        'default_hooks.logger.intervall': 5,
-        'default_hooks.param_scheduler.anything': 1,
-        'default_hooks.timer.priority': 'LOW',
-    })
+    cfg = _quickstart(
+        **{
+            'default_hooks.logger.intervall': 5,
+            'default_hooks.param_scheduler.anything': 1,
+            'default_hooks.timer.priority': 'LOW',
+        })
     cfg.custom_hooks[0]['ema_kimgs'] = 3  # GeneratorEMAHook (ours)
     msg = _problems(cfg)
     assert 'default_hooks.logger.intervall: unknown key for LoggerHook' in msg
@@ -106,11 +107,12 @@ def test_model_keys_are_checked_at_every_level():
 
 def test_types_name_key_and_expected_type():
     msg = _problems(
-        _quickstart(**{
-            'model.r1_gamma': 'abc',
-            'model.generator.channel_max': 'lots',
-            'default_hooks.checkpoint.interval': '5',
-        }))
+        _quickstart(
+            **{
+                'model.r1_gamma': 'abc',
+                'model.generator.channel_max': 'lots',
+                'default_hooks.checkpoint.interval': '5',
+            }))
     assert "model.r1_gamma='abc': StyleGAN2 expects float, got str" in msg
     assert ("model.generator.channel_max='lots': StyleGANv2Generator "
             'expects int, got str') in msg

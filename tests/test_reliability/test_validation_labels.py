@@ -17,16 +17,15 @@ BAD_VALUES = ['NaN', 'Infinity', '-Infinity', '1e39']
 def _folder(root, labels_text):
     root.mkdir()
     for i in range(2):
-        Image.fromarray(np.full((8, 8, 3), 40 * i, np.uint8)).save(
-            root / f'img{i}.png')
+        Image.fromarray(np.full((8, 8, 3), 40 * i,
+                                np.uint8)).save(root / f'img{i}.png')
     (root / 'dataset.json').write_text(labels_text)
     return root
 
 
 @pytest.mark.parametrize('bad', BAD_VALUES)
 def test_parse_rejects_non_finite_vector(bad):
-    text = ('{"labels": [["a.png", [0.5, 1.0]], ["b.png", [0.25, %s]]]}' %
-            bad)
+    text = ('{"labels": [["a.png", [0.5, 1.0]], ["b.png", [0.25, %s]]]}' % bad)
     with pytest.raises(ValueError) as err:
         parse_dataset_json(text, 'data/dataset.json')
     msg = str(err.value)
@@ -69,6 +68,5 @@ def test_dataset_tool_source_rejects_non_finite(tmp_path):
 def test_dump_refuses_non_finite():
     with pytest.raises(ValueError, match=r'label of b\.png'):
         dump_dataset_json([('a.png', [1.0]), ('b.png', [float('inf')])])
-    assert json.loads(dump_dataset_json([('a.png', [1.0])]))['labels'] == [[
-        'a.png', [1.0]
-    ]]
+    assert json.loads(dump_dataset_json([('a.png', [1.0])
+                                         ]))['labels'] == [['a.png', [1.0]]]

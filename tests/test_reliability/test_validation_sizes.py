@@ -55,8 +55,7 @@ def test_real_images_of_the_wrong_size_blame_the_data():
         discriminator=OptimWrapper(
             torch.optim.Adam(model.discriminator.parameters(), lr=1e-3)))
     batch = dict(inputs=[
-        torch.randint(0, 256, (3, 16, 16), dtype=torch.uint8)
-        for _ in range(2)
+        torch.randint(0, 256, (3, 16, 16), dtype=torch.uint8) for _ in range(2)
     ])
     with pytest.raises(ValueError) as err:
         model.train_step(batch, optim)
@@ -71,6 +70,8 @@ def test_discriminator_names_the_source():
     img = torch.zeros(2, 3, 16, 16)
     with pytest.raises(ValueError, match='real images from the dataset'):
         D(img, is_real=True)
-    with pytest.raises(ValueError, match=r'generated \(fake\) images .* Set '
-                       r'model\.generator\.out_size'):
+    with pytest.raises(
+            ValueError,
+            match=r'generated \(fake\) images .* Set '
+            r'model\.generator\.out_size'):
         D(img)

@@ -152,9 +152,9 @@ def _check_types(optimizer_cfg: dict, path: str) -> None:
     if not math.isfinite(lr):
         raise ValueError(f'{path}.optimizer.lr must be finite, got {lr!r}')
     betas = optimizer_cfg.get('betas', (0., 0.))
-    if (not isinstance(betas, (list, tuple)) or len(betas) != 2
-            or not all(isinstance(b, numbers.Real) and not isinstance(b, bool)
-                       for b in betas)):
+    if (not isinstance(betas, (list, tuple)) or len(betas) != 2 or not all(
+            isinstance(b, numbers.Real) and not isinstance(b, bool)
+            for b in betas)):
         raise TypeError(f'{path}.optimizer.betas must be a pair of floats '
                         f'in [0, 1), got {betas!r}')
 
@@ -166,11 +166,12 @@ def _written_and_scaled(written: dict, scaled: dict,
     text = ', '.join(f'{k}={written[k]!r}' for k in keys) + ' in the config'
     if interval is None:
         return text
+
     def short(value):  # 6 digits: -0.08, not -0.08000000000000002
         if isinstance(value, tuple):
             return '(' + ', '.join(f'{v:.6g}' for v in value) + ')'
         return f'{value:.6g}'
 
-    return (text + ', scaled for lazy regularisation every '
-            f'{interval} iterations to ' +
-            ', '.join(f'{k}={short(scaled[k])}' for k in keys))
+    derived = ', '.join(f'{k}={short(scaled[k])}' for k in keys)
+    return (f'{text}, scaled for lazy regularisation every {interval} '
+            f'iterations to {derived}')

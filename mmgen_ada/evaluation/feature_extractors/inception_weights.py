@@ -129,7 +129,8 @@ def find_inception_weights(weights_path: Optional[str] = None,
     if weights_path is not None:
         weights_path = osp.expanduser(weights_path)
         if osp.isdir(weights_path):
-            example = osp.join(weights_path, NVLABS_INCEPTION_URL.split('/')[-1])
+            example = osp.join(weights_path,
+                               NVLABS_INCEPTION_URL.split('/')[-1])
             raise IsADirectoryError(
                 f'Inception weights_path={weights_path!r} is a directory, '
                 'not a file. Point it at the TorchScript file itself (e.g. '

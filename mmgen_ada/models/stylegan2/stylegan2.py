@@ -204,8 +204,8 @@ class StyleGAN2(BaseModel):
                  ('cond_size', 'cond_size', 'label dimension'))
         for g_key, d_key, what in pairs:
             g_val, d_val = getattr(G, g_key, None), getattr(D, d_key, None)
-            if isinstance(g_val, int) and isinstance(d_val, int) and (
-                    g_val != d_val):
+            known = isinstance(g_val, int) and isinstance(d_val, int)
+            if known and g_val != d_val:
                 raise ValueError(
                     f'model.generator.{g_key}={g_val} but '
                     f'model.discriminator.{d_key}={d_val}: D scores the '
