@@ -13,6 +13,7 @@ from mmengine.config import Config
 from mmengine.dist import is_main_process
 from mmengine.runner import Runner
 
+from mmgen_ada.engine.config_validation import validate_config
 from mmgen_ada.engine.runner import CfgOptionsAction, setup_cpu_distributed
 
 
@@ -76,6 +77,7 @@ def format_metrics(metrics: Dict[str, float]) -> str:
 def main(argv: Optional[List[str]] = None) -> Dict[str, float]:
     args = parse_args(argv)
     cfg = merge_args(Config.fromfile(args.config), args)
+    validate_config(cfg)  # unknown keys, wrong types: fail before building
     runner = Runner.from_cfg(cfg)
     metrics = runner.test()
     if is_main_process():

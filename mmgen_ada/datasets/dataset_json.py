@@ -7,10 +7,13 @@ Format (NVlabs ``dataset_tool.py``), at the root of the folder or zip::
      "class_names": ["cat", "dog", ...]}          # optional, mmgen-ada only
 
 ``labels`` is ``null`` for an unlabelled dataset. A label is either a class
-index (int >= 0) or a vector of numbers (all of the same length). Other
-top-level keys are ignored, as in NVlabs.
+index (int >= 0) or a vector of finite numbers (all of the same length):
+``NaN``, ``Infinity`` and numbers beyond the float32 range, which Python's
+``json`` reads as non-finite values, are rejected with the file and entry
+named. Other top-level keys are ignored, as in NVlabs.
 """
 import json
+import math
 from typing import Dict, List, Optional, Sequence, Union
 
 import numpy as np
@@ -18,6 +21,8 @@ import numpy as np
 from .image_archive import ImageArchive
 
 DATASET_JSON = 'dataset.json'
+#: Largest finite float32: label vectors are float32 tensors in training.
+FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 Label = Union[int, List[float]]
 
@@ -100,6 +105,27 @@ class DatasetLabels:
         return onehot
 
 
+def check_finite_vector(values: Sequence[float], where: str) -> None:
+    """Raise unless every entry of a label vector is finite in float32.
+
+    Labels are used as float32 tensors, so ``1e39`` (finite in Python) is
+    as fatal as ``inf``: a conditional model fed it trains to NaN.
+
+    Args:
+        values (Sequence[float]): The label vector.
+        where (str): Names the file and entry in the message.
+
+    Raises:
+        ValueError: The first non-finite entry, with its index and value.
+    """
+    for k, x in enumerate(values):
+        x = float(x)
+        if not math.isfinite(x) or abs(x) > FLOAT32_MAX:
+            raise ValueError(f'{where}: label vector entry [{k}] is {x!r}; '
+                             'labels must be finite float32 numbers (fix or '
+                             'drop this entry of the labels)')
+
+
 def _check_label(value, where: str) -> Label:
     if isinstance(value, bool):
         raise ValueError(f'{where}: label must be a class index or a list '
@@ -112,6 +138,7 @@ def _check_label(value, where: str) -> Label:
     if isinstance(value, list) and all(
             isinstance(x, (int, float)) and not isinstance(x, bool)
             for x in value):
+        check_finite_vector(value, where)
         return [float(x) for x in value]
     raise ValueError(f'{where}: label must be a class index or a list of '
                      f'numbers, got {value!r}')
@@ -184,7 +211,15 @@ def dump_dataset_json(labels: Optional[Sequence[Sequence]],
 
     Returns:
         str: JSON text.
+
+    Raises:
+        ValueError: A label vector has a non-finite entry; the message names
+            the image.
     """
+    if labels is not None:
+        for n, lab in labels:
+            if isinstance(lab, (list, tuple)):
+                check_finite_vector(lab, f'label of {n}')
     meta = dict(labels=None if labels is None else [[str(n), lab]
                                                     for n, lab in labels])
     if class_names is not None:

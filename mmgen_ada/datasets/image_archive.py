@@ -1,9 +1,12 @@
 # Copyright (c) mmgen-ada contributors. All rights reserved.
 """Uniform read access to image files kept in a folder or a ``.zip`` file."""
+import logging
 import os
 import os.path as osp
 import zipfile
 from typing import Dict, List, Optional
+
+from mmengine.logging import print_log
 
 #: File extensions (lower case) treated as images when listing an archive.
 IMAGE_EXTENSIONS = ('.png', '.jpg', '.jpeg', '.bmp', '.webp', '.tif', '.tiff',
@@ -79,15 +82,39 @@ class ImageArchive:
                     if not info.is_dir()
                 ]
             else:
-                names = []
-                for root, dirs, files in os.walk(self.path, followlinks=True):
-                    dirs.sort()
-                    rel = osp.relpath(root, self.path)
-                    for fname in files:
-                        name = fname if rel == '.' else osp.join(rel, fname)
-                        names.append(name.replace(os.sep, '/'))
+                names = self._walk_folder()
             self._all_names = sorted(names)
         return list(self._all_names)
+
+    def _walk_folder(self) -> List[str]:
+        """Files under the folder, not descending into symlinked folders.
+
+        As NVlabs (``os.walk`` without ``followlinks``): a link to a folder
+        inside the dataset (``loop -> ..``, ``more -> /other/data``) is not
+        entered, so a cycle or a sibling folder cannot leak into the data;
+        each such link is named in a warning. Links to files are read, and
+        ``path`` itself may be a link.
+        """
+        names, skipped = [], []
+        for root, dirs, files in os.walk(self.path):
+            dirs.sort()
+            rel = osp.relpath(root, self.path)
+            for dname in dirs:
+                full = osp.join(root, dname)
+                if osp.islink(full):
+                    skipped.append(f'{full} -> {os.readlink(full)}')
+            for fname in files:
+                name = fname if rel == '.' else osp.join(rel, fname)
+                names.append(name.replace(os.sep, '/'))
+        if skipped:
+            print_log(
+                f'{self.path}: not following {len(skipped)} symlinked '
+                f'folder(s): {", ".join(skipped)}. Folder datasets do not '
+                'follow links to folders (as NVlabs); move or copy the '
+                'images into the dataset, or set the path to the target.',
+                logger='current',
+                level=logging.WARNING)
+        return names
 
     def image_names(self) -> List[str]:
         """Sorted names of the image files (see :func:`is_image_name`)."""

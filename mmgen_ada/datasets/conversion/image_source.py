@@ -10,7 +10,7 @@ from typing import List, Optional, Union
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from ..dataset_json import read_dataset_json
+from ..dataset_json import check_finite_vector, read_dataset_json
 from ..decode_image import ImageDecodeError
 from ..image_archive import ImageArchive
 
@@ -149,6 +149,8 @@ class ImageSource:
                 values = [int(x) for x in labels]
             elif labels.ndim == 2:
                 values = [[float(x) for x in row] for row in labels]
+                for i, row in enumerate(values):
+                    check_finite_vector(row, f'{path}: labels[{i}]')
             else:
                 raise ValueError(f'{path}: labels must be ints (N,) or '
                                  f'floats (N, K), got {labels.dtype} '

@@ -1,6 +1,8 @@
 # Copyright (c) mmgen-ada contributors. All rights reserved.
 """Optimizers for lazily regularised GANs (StyleGAN2 Appendix B)."""
 import copy
+import math
+import numbers
 from typing import Dict, Optional
 
 import torch.nn as nn
@@ -27,7 +29,9 @@ class LazyRegOptimWrapperConstructor:
     from the model's ``lazy_reg_intervals`` property (StyleGAN2:
     ``generator -> pl_interval``, ``discriminator -> r1_interval``), unless
     given here as ``reg_intervals``. A sub-model whose interval is None is
-    left unscaled.
+    left unscaled. ``lr`` must be a finite float >= 0 and ``betas`` a pair
+    of floats; errors, including the optimizer's own, name the sub-model and
+    give the configured values beside the scaled ones.
 
     Example::
 
@@ -67,6 +71,7 @@ class LazyRegOptimWrapperConstructor:
             if 'lr' not in sub_cfg['optimizer']:
                 raise ValueError(f'optim_wrapper.{name}.optimizer needs an '
                                  f"'lr', got {sub_cfg['optimizer']!r}")
+            _check_types(sub_cfg['optimizer'], f'optim_wrapper.{name}')
         self.optim_wrapper_cfg = cfg
         self.reg_intervals = reg_intervals
 
@@ -119,10 +124,54 @@ class LazyRegOptimWrapperConstructor:
                     f'optim_wrapper.{name}: the model '
                     f'{type(model).__name__} has no sub-model {name!r}')
             sub_cfg = copy.deepcopy(sub_cfg)
-            sub_cfg['optimizer'] = self.lazy_scaled(sub_cfg['optimizer'],
-                                                    intervals.get(name))
+            written = sub_cfg['optimizer']
+            scaled = self.lazy_scaled(written, intervals.get(name))
+            values = _written_and_scaled(written, scaled, intervals.get(name))
+            if not scaled['lr'] >= 0:
+                raise ValueError(f'optim_wrapper.{name}.optimizer: lr must '
+                                 f'be >= 0, got {values}')
+            sub_cfg['optimizer'] = scaled
             paramwise = sub_cfg.pop('paramwise_cfg', None)
-            wrappers[name] = DefaultOptimWrapperConstructor(
-                sub_cfg, paramwise)(
-                    sub_model)
+            try:
+                wrappers[name] = DefaultOptimWrapperConstructor(
+                    sub_cfg, paramwise)(
+                        sub_model)
+            except (ValueError, TypeError) as e:
+                raise type(e)(f'optim_wrapper.{name}.optimizer: {e} '
+                              f'(with {values})') from e
         return OptimWrapperDict(**wrappers)
+
+
+def _check_types(optimizer_cfg: dict, path: str) -> None:
+    """Raise unless ``lr`` is a finite number and ``betas`` a pair of
+    numbers, naming the key (the scaling would fail on them unnamed)."""
+    lr = optimizer_cfg['lr']
+    if isinstance(lr, bool) or not isinstance(lr, numbers.Real):
+        raise TypeError(f'{path}.optimizer.lr must be a float, got '
+                        f'{type(lr).__name__} {lr!r}')
+    if not math.isfinite(lr):
+        raise ValueError(f'{path}.optimizer.lr must be finite, got {lr!r}')
+    betas = optimizer_cfg.get('betas', (0., 0.))
+    if (not isinstance(betas, (list, tuple)) or len(betas) != 2 or not all(
+            isinstance(b, numbers.Real) and not isinstance(b, bool)
+            for b in betas)):
+        raise TypeError(f'{path}.optimizer.betas must be a pair of floats '
+                        f'in [0, 1), got {betas!r}')
+
+
+def _written_and_scaled(written: dict, scaled: dict,
+                        interval: Optional[int]) -> str:
+    """``lr`` (and ``betas``) as configured, and as scaled, for messages."""
+    keys = [k for k in ('lr', 'betas') if k in written]
+    text = ', '.join(f'{k}={written[k]!r}' for k in keys) + ' in the config'
+    if interval is None:
+        return text
+
+    def short(value):  # 6 digits: -0.08, not -0.08000000000000002
+        if isinstance(value, tuple):
+            return '(' + ', '.join(f'{v:.6g}' for v in value) + ')'
+        return f'{value:.6g}'
+
+    derived = ', '.join(f'{k}={short(scaled[k])}' for k in keys)
+    return (f'{text}, scaled for lazy regularisation every {interval} '
+            f'iterations to {derived}')

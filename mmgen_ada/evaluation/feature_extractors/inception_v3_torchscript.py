@@ -72,7 +72,14 @@ class InceptionV3TorchScript(nn.Module):
                  download: bool = True) -> None:
         super().__init__()
         self.weights_path = find_inception_weights(weights_path, url, download)
-        net = torch.jit.load(self.weights_path, map_location='cpu')
+        try:
+            net = torch.jit.load(self.weights_path, map_location='cpu')
+        except (RuntimeError, ValueError, OSError) as e:
+            raise RuntimeError(
+                f'Inception weights {self.weights_path!r} cannot be loaded '
+                f'as TorchScript ({type(e).__name__}: {e}); the file is '
+                'truncated or not a TorchScript export. Re-download it, or '
+                'set weights_path=None to use the bundled one.') from e
         for param in net.parameters():
             param.requires_grad_(False)
         self.net = net.eval()

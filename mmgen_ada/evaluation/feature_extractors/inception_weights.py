@@ -122,11 +122,20 @@ def find_inception_weights(weights_path: Optional[str] = None,
         str: Path of the TorchScript file.
 
     Raises:
+        IsADirectoryError: If ``weights_path`` is a directory.
         FileNotFoundError: If ``weights_path`` is missing, or nothing is
             found; the message gives the pip command that installs it.
     """
     if weights_path is not None:
         weights_path = osp.expanduser(weights_path)
+        if osp.isdir(weights_path):
+            example = osp.join(weights_path,
+                               NVLABS_INCEPTION_URL.split('/')[-1])
+            raise IsADirectoryError(
+                f'Inception weights_path={weights_path!r} is a directory, '
+                'not a file. Point it at the TorchScript file itself (e.g. '
+                f'{example}), or set it to None to use the one bundled with '
+                f'`{PIP_INSTALL_HINT}`.')
         if not osp.isfile(weights_path):
             raise FileNotFoundError(
                 f'Inception weights_path={weights_path!r} does not exist. '

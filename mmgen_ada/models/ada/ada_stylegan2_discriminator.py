@@ -74,9 +74,11 @@ class ADAStyleGAN2Discriminator(StyleGAN2Discriminator):
         Returns:
             Tensor: Float32 logits ``(N, 1)``.
         """
+        self.check_input_shape(img, is_real)  # before augmenting it
         if self.data_aug is not None:
             img = self.data_aug(img)
-        logits = super().forward(img, c, force_fp32=force_fp32)
+        logits = super().forward(
+            img, c, force_fp32=force_fp32, is_real=is_real)
         if self.training and is_real and self.data_aug is not None:
             self.data_aug.record(logits.detach(), repeated_reals)
         return logits

@@ -10,6 +10,7 @@ from mmengine.model import BaseModel, is_model_wrapper
 from mmengine.optim import OptimWrapper, OptimWrapperDict
 from torch import Tensor
 
+from mmgen_ada.models.argument_checks import check_real
 from mmgen_ada.models.losses import (d_logistic_loss,
                                      g_nonsaturating_logistic_loss,
                                      path_length_penalty, r1_gradient_penalty)
@@ -125,24 +126,22 @@ class StyleGAN2(BaseModel):
             if value is not None and (not isinstance(value, int) or value < 1):
                 raise ValueError(
                     f'{name} must be a positive int or None, got {value!r}')
-        if not r1_gamma >= 0:
-            raise ValueError(f'r1_gamma must be >= 0, got {r1_gamma!r}')
-        if not pl_weight >= 0:
-            raise ValueError(f'pl_weight must be >= 0, got {pl_weight!r}')
-        if not 0 <= pl_decay <= 1:
-            raise ValueError(f'pl_decay must be in [0, 1], got {pl_decay!r}')
+        r1_gamma = check_real('r1_gamma', r1_gamma, low=0)
+        pl_weight = check_real('pl_weight', pl_weight, low=0)
+        pl_decay = check_real('pl_decay', pl_decay, low=0, high=1)
         if not isinstance(pl_batch_shrink, int) or pl_batch_shrink < 1:
             raise ValueError('pl_batch_shrink must be a positive int, got '
                              f'{pl_batch_shrink!r}')
-        self.r1_gamma = float(r1_gamma)
+        self.r1_gamma = r1_gamma
         self.r1_interval = r1_interval
-        self.pl_weight = float(pl_weight)
+        self.pl_weight = pl_weight
         self.pl_interval = pl_interval
-        self.pl_decay = float(pl_decay)
+        self.pl_decay = pl_decay
         self.pl_batch_shrink = pl_batch_shrink
 
         self.generator = MODELS.build(generator)
         self.discriminator = MODELS.build(discriminator)
+        self._check_g_fits_d()
         if ema_config is None:
             ema_config = dict(
                 type='StyleGANEMA', ema_kimg=10.0, ema_rampup=None)
@@ -185,6 +184,9 @@ class StyleGAN2(BaseModel):
             if loss_config.get(key, False):
                 raise ValueError(f'loss_config[{key!r}]=True is not '
                                  'supported (no apex); use False')
+        for key in ('r1_loss_weight', 'g_reg_weight'):
+            if key in loss_config:
+                check_real(f'loss_config[{key!r}]', loss_config[key], low=0)
         r1_interval = loss_config.get('r1_interval', r1_interval)
         pl_interval = loss_config.get('g_reg_interval', pl_interval)
         if 'r1_loss_weight' in loss_config:
@@ -193,6 +195,22 @@ class StyleGAN2(BaseModel):
             pl_weight = loss_config['g_reg_weight'] / (pl_interval or 1)
         pl_batch_shrink = loss_config.get('pl_batch_shrink', pl_batch_shrink)
         return r1_gamma, r1_interval, pl_weight, pl_interval, pl_batch_shrink
+
+    def _check_g_fits_d(self) -> None:
+        """Raise if D cannot score G's images (size, channels, labels)."""
+        G, D = self.generator, self.discriminator
+        pairs = (('out_size', 'in_size', 'image resolution'),
+                 ('out_channels', 'img_channels', 'image channels'),
+                 ('cond_size', 'cond_size', 'label dimension'))
+        for g_key, d_key, what in pairs:
+            g_val, d_val = getattr(G, g_key, None), getattr(D, d_key, None)
+            known = isinstance(g_val, int) and isinstance(d_val, int)
+            if known and g_val != d_val:
+                raise ValueError(
+                    f'model.generator.{g_key}={g_val} but '
+                    f'model.discriminator.{d_key}={d_val}: D scores the '
+                    "generator's images, so both must be the dataset's "
+                    f'{what}; set them to the same value.')
 
     @staticmethod
     def _trainable_names(module: nn.Module) -> List[str]:

@@ -6,6 +6,7 @@ from typing import Optional, Sequence
 import torch
 from mmengine.model import BaseModule
 
+from mmgen_ada.models.argument_checks import check_real
 from mmgen_ada.ops import setup_filter
 from mmgen_ada.registry import MODELS
 from .discriminator_blocks import DiscriminatorBlock, DiscriminatorEpilogue
@@ -101,9 +102,7 @@ class StyleGAN2Discriminator(BaseModule):
                 not isinstance(mbstd_group_size, int) or mbstd_group_size < 1):
             raise ValueError('mbstd_group_size must be None or an int >= 1, '
                              f'got {mbstd_group_size!r}.')
-        if conv_clamp is not None and conv_clamp <= 0:
-            raise ValueError(
-                f'conv_clamp must be None or > 0, got {conv_clamp!r}.')
+        check_real('conv_clamp', conv_clamp, 0, low_open=True, allow_none=True)
         self.in_size = in_size
         self.img_channels = img_channels
         self.cond_size = cond_size
@@ -152,7 +151,8 @@ class StyleGAN2Discriminator(BaseModule):
     def forward(self,
                 img: torch.Tensor,
                 c: Optional[torch.Tensor] = None,
-                force_fp32: bool = False) -> torch.Tensor:
+                force_fp32: bool = False,
+                is_real: bool = False) -> torch.Tensor:
         """Score images.
 
         Args:
@@ -161,14 +161,14 @@ class StyleGAN2Discriminator(BaseModule):
             c (Tensor | None): Labels (N, cond_size); None (or (N, 0)) when
                 unconditional.
             force_fp32 (bool): Disable float16 blocks. Defaults to False.
+            is_real (bool): ``img`` are real images from the dataset, not
+                generated ones; only says so in a shape error. Defaults to
+                False.
 
         Returns:
             Tensor: Float32 logits (N, 1).
         """
-        expected = (self.img_channels, self.in_size, self.in_size)
-        if img.ndim != 4 or tuple(img.shape[1:]) != expected:
-            raise ValueError(f'img must be (N, {", ".join(map(str, expected))}'
-                             f'), got {tuple(img.shape)}.')
+        self.check_input_shape(img, is_real)
         cmap = None
         if self.cond_size > 0:
             if c is None or c.ndim != 2 or c.shape != (img.shape[0],
@@ -186,6 +186,31 @@ class StyleGAN2Discriminator(BaseModule):
             x = getattr(self, f'b{res}')(x, img if i == 0 else None,
                                          force_fp32)
         return self.epilogue(x, cmap)
+
+    def check_input_shape(self, img: torch.Tensor, is_real: bool) -> None:
+        """Raise unless ``img`` is ``(N, img_channels, in_size, in_size)``.
+
+        The message says where the images came from (the dataset when
+        ``is_real``, else the generator) and what to change.
+        """
+        expected = (self.img_channels, self.in_size, self.in_size)
+        if img.ndim == 4 and tuple(img.shape[1:]) == expected:
+            return
+        shape = tuple(img.shape)
+        got = f'img must be (N, {", ".join(map(str, expected))}), got {shape}'
+        if is_real:
+            raise ValueError(
+                f'{got}: the real images from the dataset do not fit the '
+                f'discriminator (in_size={self.in_size}, img_channels='
+                f'{self.img_channels}). Set model.discriminator.in_size and '
+                'model.generator.out_size (and img_channels/out_channels) '
+                "to the dataset's, or convert the data with "
+                f'tools/dataset_tool.py --resolution {self.in_size}.')
+        raise ValueError(
+            f'{got}: the generated (fake) images do not fit the '
+            f'discriminator (in_size={self.in_size}, img_channels='
+            f'{self.img_channels}). Set model.generator.out_size and '
+            'out_channels to model.discriminator.in_size and img_channels.')
 
     @property
     def num_layers(self) -> int:

@@ -5,6 +5,7 @@ from typing import Optional, Sequence
 import torch
 from mmengine.model import BaseModule
 
+from mmgen_ada.models.argument_checks import check_real
 from mmgen_ada.ops import setup_filter
 from mmgen_ada.registry import MODELS
 from .mapping_network import MappingNetwork
@@ -83,14 +84,10 @@ class StyleGANv2Generator(BaseModule):
             if not isinstance(value, int) or value < low:
                 raise ValueError(
                     f'{name} must be an int >= {low}, got {value!r}.')
-        if not 0 <= mix_prob <= 1:
-            raise ValueError(f'mix_prob must be in [0, 1], got {mix_prob!r}.')
-        if w_avg_beta is None or not 0 <= w_avg_beta <= 1:
-            raise ValueError(
-                f'w_avg_beta must be in [0, 1], got {w_avg_beta!r}.')
-        if conv_clamp is not None and conv_clamp <= 0:
-            raise ValueError(
-                f'conv_clamp must be None or > 0, got {conv_clamp!r}.')
+        mix_prob = check_real('mix_prob', mix_prob, 0, 1)
+        check_real('w_avg_beta', w_avg_beta, 0, 1)
+        check_real('lr_mlp', lr_mlp, 0, low_open=True)
+        check_real('conv_clamp', conv_clamp, 0, low_open=True, allow_none=True)
         self.out_size = out_size
         self.style_channels = style_channels
         self.noise_size = noise_size

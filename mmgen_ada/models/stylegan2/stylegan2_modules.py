@@ -14,6 +14,7 @@ from typing import Dict, Optional, Sequence
 import torch
 import torch.nn as nn
 
+from mmgen_ada.models.argument_checks import check_int
 from mmgen_ada.ops import bias_act
 from .conv2d_resample import conv2d_resample
 
@@ -46,9 +47,8 @@ def stylegan2_channels(
         dict[int, int]: ``{resolution: channels}``.
     """
     if channel_multiplier is None:
-        if channel_base < 1 or channel_max < 1:
-            raise ValueError('channel_base and channel_max must be >= 1, got '
-                             f'{channel_base} and {channel_max}.')
+        check_int('channel_base', channel_base, 1)
+        check_int('channel_max', channel_max, 1)
         return {r: min(channel_base // r, channel_max) for r in resolutions}
     if not isinstance(channel_multiplier, int) or channel_multiplier < 1:
         raise ValueError('channel_multiplier must be None or an int >= 1, '

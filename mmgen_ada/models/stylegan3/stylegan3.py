@@ -7,6 +7,7 @@ from typing import Optional, Tuple
 import torch
 from torch import Tensor
 
+from mmgen_ada.models.argument_checks import check_real
 from mmgen_ada.ops import filter2d
 from mmgen_ada.registry import MODELS
 from ..stylegan2.stylegan2 import StyleGAN2, _unwrap
@@ -101,10 +102,9 @@ class StyleGAN3(StyleGAN2):
             raise ValueError(
                 'StyleGAN3 needs r1_gamma (the reference has no default, '
                 'e.g. 6.6 for MetFaces config T, 3.3 for config R); got None')
-        if not blur_init_sigma >= 0 or not blur_fade_kimg >= 0:
-            raise ValueError('blur_init_sigma and blur_fade_kimg must be >= '
-                             f'0, got {blur_init_sigma!r}, '
-                             f'{blur_fade_kimg!r}')
+        blur_init_sigma = check_real('blur_init_sigma', blur_init_sigma, 0)
+        blur_fade_kimg = check_real('blur_fade_kimg', blur_fade_kimg, 0)
+        check_real('r1_gamma', r1_gamma, low=0, allow_none=True)
         super().__init__(
             generator=generator,
             discriminator=discriminator,
