@@ -121,7 +121,12 @@ def test_types_name_key_and_expected_type():
 
 
 def test_every_shipped_config_is_valid():
-    configs = sorted(glob.glob(osp.join(REPO, 'configs', '*', '*.py')))
+    # Algorithm configs only: _base_ fragments such as the --cfg auto base
+    # leave data-dependent keys None until tools/train.py fills them (the
+    # short-path tests validate the filled auto config through train.py).
+    configs = sorted(
+        p for p in glob.glob(osp.join(REPO, 'configs', '*', '*.py'))
+        if osp.basename(osp.dirname(p)) != '_base_')
     assert len(configs) >= 10
     for path in configs:
         validate_config(Config.fromfile(path))
