@@ -9,6 +9,15 @@ from mmengine.optim import DefaultOptimWrapperConstructor, OptimWrapperDict
 
 from mmgen_ada.registry import OPTIM_WRAPPER_CONSTRUCTORS
 
+# The GAN variant built for each optim wrapper type: GAN models leave the
+# cross-rank average, the non-finite repair and the accumulation to the
+# wrapper. A missing type means 'OptimWrapper'; ``tools/train.py --amp``
+# writes 'AmpOptimWrapper'.
+GAN_OPTIM_WRAPPER_TYPES = {
+    'OptimWrapper': 'GANOptimWrapper',
+    'AmpOptimWrapper': 'GANAmpOptimWrapper',
+}
+
 
 @OPTIM_WRAPPER_CONSTRUCTORS.register_module()
 class LazyRegOptimWrapperConstructor:
@@ -28,6 +37,15 @@ class LazyRegOptimWrapperConstructor:
     ``generator -> pl_interval``, ``discriminator -> r1_interval``), unless
     given here as ``reg_intervals``. A sub-model whose interval is None is
     left unscaled.
+
+    Each sub-model gets a
+    :class:`~mmgen_ada.engine.optimizers.GANOptimWrapper` (the gradient work
+    of a phase: accumulation, cross-rank average, non-finite repair,
+    ``clip_grad``): a sub-config without ``type``, or with mmengine's
+    ``'OptimWrapper'``, builds a ``GANOptimWrapper``, and
+    ``'AmpOptimWrapper'`` (what ``tools/train.py --amp`` sets) builds a
+    :class:`~mmgen_ada.engine.optimizers.GANAmpOptimWrapper`. Other types
+    are built as given (the model rejects non-GAN wrappers).
 
     Example::
 
@@ -119,6 +137,9 @@ class LazyRegOptimWrapperConstructor:
                     f'optim_wrapper.{name}: the model '
                     f'{type(model).__name__} has no sub-model {name!r}')
             sub_cfg = copy.deepcopy(sub_cfg)
+            wrapper_type = sub_cfg.get('type', 'OptimWrapper')
+            sub_cfg['type'] = GAN_OPTIM_WRAPPER_TYPES.get(
+                wrapper_type, wrapper_type)
             sub_cfg['optimizer'] = self.lazy_scaled(sub_cfg['optimizer'],
                                                     intervals.get(name))
             paramwise = sub_cfg.pop('paramwise_cfg', None)
