@@ -399,9 +399,10 @@ class StyleGAN2(BaseModel):
             pl_parts = list(
                 zip(*(self._split(draws[key], num)
                       for key in ('pl_z', 'pl_c', 'pl_noise'))))
+            # Gboth: the lengths of the generator before this phase's step.
             batch_lengths = (
                 self._pl_batch_lengths(pl_parts, optim_wrapper)
-                if num > 1 else None)
+                if num > 1 and not lazy else None)
         new_pl_mean = None
         g_parts = zip(
             self._split(draws['g_z'], num), self._split(draws['g_c'], num))
@@ -418,6 +419,10 @@ class StyleGAN2(BaseModel):
             optim_wrapper.update_params(loss)
 
         if do_pl and lazy:
+            # Greg: the lengths of the generator after Gmain's step.
+            batch_lengths = (
+                self._pl_batch_lengths(pl_parts, optim_wrapper)
+                if num > 1 else None)
             for part in pl_parts:
                 with optim_wrapper.optim_context(self.generator):
                     loss, new_pl_mean = self._pl_loss(*part, batch_lengths,
