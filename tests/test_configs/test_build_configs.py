@@ -157,6 +157,7 @@ def test_limited_data_experiment_settings():
     assert kimg == 16
     assert cfg.model.discriminator.data_aug.ada_kimg == 10
     metrics = {m['type']: m for m in cfg.test_evaluator.metrics}
-    assert set(metrics) == {'FrechetInceptionDistance',
-                            'KernelInceptionDistance'}
+    assert set(metrics) == {
+        'FrechetInceptionDistance', 'KernelInceptionDistance'
+    }
     assert {m['fake_nums'] for m in metrics.values()} == {1000}

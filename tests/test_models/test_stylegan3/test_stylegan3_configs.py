@@ -14,8 +14,8 @@ from PIL import Image
 
 from mmgen_ada.registry import MODELS
 
-CONFIG_DIR = osp.join(osp.dirname(__file__), '..', '..', '..', 'configs',
-                      'stylegan3')
+CONFIG_DIR = osp.join(
+    osp.dirname(__file__), '..', '..', '..', 'configs', 'stylegan3')
 CONFIGS = {
     'stylegan3-t_ada-fp16-gamma6.6_8xb4_metfaces-1024x1024.py':
     dict(gamma=6.6, kernel=3, radial=False, blur=0., size=1024, batch=4),
@@ -86,9 +86,9 @@ def write_images(folder, num=4, size=16):
 
 
 def tiny_runner_cfg(tmp_path, max_iters, resume=False):
-    cfg = Config.fromfile(osp.join(
-        CONFIG_DIR,
-        'stylegan3-r_ada-fp16-gamma3.3_8xb4_metfaces-1024x1024.py'))
+    cfg = Config.fromfile(
+        osp.join(CONFIG_DIR,
+                 'stylegan3-r_ada-fp16-gamma3.3_8xb4_metfaces-1024x1024.py'))
     shrink(cfg.model)
     cfg.model.discriminator.data_aug.update(
         update_interval=1, augment_initial_p=0.1, ada_kimg=0.001)
@@ -104,7 +104,9 @@ def tiny_runner_cfg(tmp_path, max_iters, resume=False):
     # the experiment, by default the timestamp to the second).
     cfg.experiment_name = f'sg3-{uuid.uuid4().hex[:8]}'
     cfg.train_dataloader.update(
-        batch_size=2, num_workers=0, persistent_workers=False,
+        batch_size=2,
+        num_workers=0,
+        persistent_workers=False,
         pin_memory=False)
     cfg.train_dataloader.dataset.data_root = str(tmp_path / 'images')
     cfg.train_cfg.update(max_iters=max_iters, val_interval=10000)
