@@ -85,11 +85,12 @@ class GANOptimWrapper(OptimWrapper):
     @accumulative_counts.setter
     def accumulative_counts(self, value: int) -> None:
         self._check_counts(value)
-        if self._inner_count % self._accumulative_counts != 0:
+        done = self._inner_count % self._accumulative_counts
+        if done:
             raise RuntimeError(
                 'accumulative_counts cannot change in the middle of an '
-                f'accumulation ({self._inner_count % self._accumulative_counts}'
-                f' of {self._accumulative_counts} micro-batches done)')
+                f'accumulation ({done} of {self._accumulative_counts} '
+                'micro-batches done)')
         self._accumulative_counts = value
         self._inner_count = 0
 
