@@ -14,6 +14,11 @@ default_hooks = dict(
         # never leaves a truncated checkpoint behind.
         backend_args=dict(backend='atomic_local')),
     sampler_seed=dict(type='DistSamplerSeedHook'),
+    # Fixed-latent G_ema samples (and augmented reals) in work_dir/samples.
+    # mmengine cannot set an extra default hook to None; to switch it off,
+    # pop it: cfg.default_hooks.pop('visualization').
+    visualization=dict(
+        type='GenVisualizationHook', interval=5000, num_samples=64),
 )
 
 env_cfg = dict(
@@ -33,7 +38,26 @@ vis_backends = [
 ]
 visualizer = dict(type='GenVisualizer', vis_backends=vis_backends)
 
-log_processor = dict(type='LogProcessor', window_size=10, by_epoch=False)
+# `kimg` is a running total: log its latest value, not a 10-iteration mean.
+log_processor = dict(
+    type='LogProcessor',
+    window_size=10,
+    by_epoch=False,
+    custom_cfg=[dict(data_src='kimg', method_name='mean', window_size=1)])
 log_level = 'INFO'
 load_from = None
 resume = False
+
+# Different seeds per rank, as NVlabs (seed * num_gpus + rank): every rank
+# draws its own latents. G and D start identical (DDP broadcasts them at
+# wrapping), G_ema is broadcast by GeneratorEMAHook.
+randomness = dict(seed=0, diff_rank_seed=True)
+
+# GANs need one DDP wrapper per sub-model; their phases bypass it and the
+# GANOptimWrapper averages the gradients over ranks. device_ids=None lets
+# DDP use the module's device: the current GPU, or the CPU (gloo).
+model_wrapper_cfg = dict(
+    type='MMSeparateDistributedDataParallel',
+    broadcast_buffers=False,
+    find_unused_parameters=False,
+    device_ids=None)

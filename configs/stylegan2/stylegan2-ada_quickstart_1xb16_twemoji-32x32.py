@@ -65,11 +65,6 @@ test_evaluator = dict(metrics=[
 ])
 
 default_hooks = dict(
-    logger=dict(interval=50), checkpoint=dict(interval=1000, max_keep_ckpts=3))
-
-custom_hooks = [
-    dict(type='GeneratorEMAHook'),
-    dict(type='ADAHook'),
-    dict(type='GenVisualizationHook', interval=500, num_samples=64),
-    dict(type='RNGStateHook'),
-]
+    logger=dict(interval=50),
+    checkpoint=dict(interval=1000, max_keep_ckpts=3),
+    visualization=dict(interval=500))

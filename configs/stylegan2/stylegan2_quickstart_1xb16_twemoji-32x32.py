@@ -20,6 +20,5 @@ model = dict(
 
 custom_hooks = [
     dict(type='GeneratorEMAHook'),
-    dict(type='GenVisualizationHook', interval=500, num_samples=64),
     dict(type='RNGStateHook'),
 ]

@@ -5,7 +5,8 @@
 _base_ = [
     '../_base_/models/stylegan3_r.py',
     '../_base_/datasets/ffhq_256x256.py',
-    '../_base_/default_runtime.py',
+    '../_base_/schedules/gan_iter_based.py',
+    '../_base_/evaluation.py',
 ]
 
 model = dict(
@@ -39,14 +40,7 @@ global_batch_size = 64
 
 # 25000 kimg (reference default) at 64 images per iteration; FID every
 # 200 kimg.
-train_cfg = dict(type='IterBasedTrainLoop', max_iters=390625,
-                 val_interval=3125)
-val_cfg = dict(type='GenValLoop')
-val_evaluator = dict(
-    metrics=[dict(type='FrechetInceptionDistance', fake_nums=50000,
-                  sample_model='ema')])
-test_cfg = dict(type='GenTestLoop')
-test_evaluator = val_evaluator
+train_cfg = dict(max_iters=390625, val_interval=3125)
 
 custom_hooks = [dict(type='GeneratorEMAHook'), dict(type='RNGStateHook')]
 default_hooks = dict(checkpoint=dict(interval=3125))

@@ -5,7 +5,8 @@
 _base_ = [
     '../_base_/models/stylegan3_t.py',
     '../_base_/datasets/metfaces_1024x1024.py',
-    '../_base_/default_runtime.py',
+    '../_base_/schedules/gan_iter_based.py',
+    '../_base_/evaluation.py',
 ]
 
 model = dict(
@@ -44,14 +45,7 @@ optim_wrapper = dict(
 global_batch_size = 32
 
 # 5000 kimg at 32 images per iteration.
-train_cfg = dict(type='IterBasedTrainLoop', max_iters=156250,
-                 val_interval=1250)
-val_cfg = dict(type='GenValLoop')
-val_evaluator = dict(
-    metrics=[dict(type='FrechetInceptionDistance', fake_nums=50000,
-                  sample_model='ema')])
-test_cfg = dict(type='GenTestLoop')
-test_evaluator = val_evaluator
+train_cfg = dict(max_iters=156250, val_interval=1250)
 
 custom_hooks = [
     dict(type='GeneratorEMAHook'),

@@ -71,15 +71,25 @@ class _Conv2dGradFix(torch.autograd.Function):
         ctx.conf = (transpose, stride, padding, output_padding, dilation,
                     groups)
         if transpose:
-            return F.conv_transpose2d(input, weight, None, stride, padding,
-                                      output_padding, groups, dilation)
-        return F.conv2d(input, weight, None, stride, padding, dilation, groups)
+            output = F.conv_transpose2d(input, weight, None, stride, padding,
+                                        output_padding, groups, dilation)
+        else:
+            output = F.conv2d(input, weight, None, stride, padding, dilation,
+                              groups)
+        # Under autocast the convolution ran in a lower precision than its
+        # inputs; the backward pass (outside autocast) uses the same.
+        ctx.dtype = output.dtype
+        return output
 
     @staticmethod
     def backward(ctx, grad_output):
         input, weight = ctx.saved_tensors
         transpose, stride, padding, output_padding, dilation, groups = \
             ctx.conf
+        # Differentiable casts (no-ops without autocast): a double backward
+        # still reaches the original weight.
+        input, weight = input.to(ctx.dtype), weight.to(ctx.dtype)
+        grad_output = grad_output.to(ctx.dtype)
         grad_input = grad_weight = None
         if ctx.needs_input_grad[0]:
             grad_input = _input_gradient(grad_output, weight, input.shape,

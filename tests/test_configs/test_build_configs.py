@@ -72,6 +72,18 @@ def test_config_builds_tiny(path):
     # the discriminator augments.
     named_ada = re.search(r'(^|[-_])ada([-_]|$)', name) is not None
     assert named_ada == ('ADA' in cfg.model.discriminator.type), name
+    # Runtime defaults from the bases (no config may lack them): per-rank
+    # seeds, one DDP wrapper per sub-model, kimg logging, samples, EMA and
+    # RNG states in checkpoints.
+    assert cfg.randomness == dict(seed=0, diff_rank_seed=True), name
+    assert cfg.model_wrapper_cfg.type == 'MMSeparateDistributedDataParallel'
+    assert cfg.log_processor.custom_cfg == [
+        dict(data_src='kimg', method_name='mean', window_size=1)
+    ]
+    assert cfg.default_hooks.visualization.type == 'GenVisualizationHook'
+    hooks = [hook.type for hook in cfg.custom_hooks]
+    assert {'GeneratorEMAHook', 'RNGStateHook'} <= set(hooks), name
+    assert ('ADAHook' in hooks) == named_ada, name
 
     model_cfg = cfg.model.to_dict()
     _shrink(model_cfg)
@@ -148,6 +160,7 @@ def test_limited_data_experiment_settings():
     assert kimg == 16
     assert cfg.model.discriminator.data_aug.ada_kimg == 10
     metrics = {m['type']: m for m in cfg.test_evaluator.metrics}
-    assert set(metrics) == {'FrechetInceptionDistance',
-                            'KernelInceptionDistance'}
+    assert set(metrics) == {
+        'FrechetInceptionDistance', 'KernelInceptionDistance'
+    }
     assert {m['fake_nums'] for m in metrics.values()} == {1000}

@@ -59,8 +59,8 @@ def tiny_quickstart_cfg(data_root: str,
         'default_hooks.checkpoint.interval': 2,
         'default_hooks.checkpoint.max_keep_ckpts': -1,
     })
-    cfg.custom_hooks[2].interval = 2  # GenVisualizationHook
-    cfg.custom_hooks[2].num_samples = 4
+    cfg.default_hooks.visualization.interval = 2  # GenVisualizationHook
+    cfg.default_hooks.visualization.num_samples = 4
     for key in ('val_dataloader', 'val_cfg', 'val_evaluator',
                 'test_dataloader', 'test_cfg', 'test_evaluator'):
         cfg.pop(key, None)

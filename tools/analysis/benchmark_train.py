@@ -53,9 +53,10 @@ def parse_args() -> argparse.Namespace:
 def run_single(args: argparse.Namespace) -> dict:
     """One case in this process: returns timings and peak memory."""
     import torch
-    from mmengine.optim import OptimWrapper, OptimWrapperDict
+    from mmengine.optim import OptimWrapperDict
     from mmengine.registry import init_default_scope
 
+    from mmgen_ada.engine.optimizers import GANOptimWrapper
     from mmgen_ada.models import StyleGAN2
 
     res, batch, ada = args.single.split(':')
@@ -88,7 +89,7 @@ def run_single(args: argparse.Namespace) -> dict:
     optim = OptimWrapperDict(
         **{
             name:
-            OptimWrapper(
+            GANOptimWrapper(
                 torch.optim.Adam(
                     getattr(model, name).parameters(),
                     lr=2e-3,

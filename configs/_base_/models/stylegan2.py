@@ -33,17 +33,10 @@ model = dict(
     pl_batch_shrink=2,
     ema_config=dict(type='StyleGANEMA', ema_kimg=10.0, ema_rampup=None))
 
-# GANs need one DDP wrapper per sub-model; gradients are averaged by the
-# model itself (see StyleGAN2's docstring). device_ids=None lets DDP use the
-# module's device: the current GPU, or the CPU (gloo) where there is none.
-model_wrapper_cfg = dict(
-    type='MMSeparateDistributedDataParallel',
-    broadcast_buffers=False,
-    find_unused_parameters=False,
-    device_ids=None)
-
 # Paper values; LazyRegOptimWrapperConstructor scales lr and betas by
-# c = interval / (interval + 1) from the model's pl/r1 intervals.
+# c = interval / (interval + 1) from the model's pl/r1 intervals and builds
+# a GANOptimWrapper per sub-model. Micro-batches (NVlabs --batch-gpu):
+# model.batch_gpu.
 optim_wrapper = dict(
     constructor='LazyRegOptimWrapperConstructor',
     generator=dict(
@@ -53,6 +46,5 @@ optim_wrapper = dict(
 
 custom_hooks = [
     dict(type='GeneratorEMAHook'),
-    dict(type='GenVisualizationHook', interval=5000, num_samples=64),
     dict(type='RNGStateHook'),
 ]

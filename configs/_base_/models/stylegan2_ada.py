@@ -20,6 +20,5 @@ model = dict(
 custom_hooks = [
     dict(type='GeneratorEMAHook'),
     dict(type='ADAHook'),
-    dict(type='GenVisualizationHook', interval=5000, num_samples=64),
     dict(type='RNGStateHook'),
 ]

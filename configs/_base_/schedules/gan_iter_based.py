@@ -14,13 +14,3 @@ default_hooks = dict(
         by_epoch=False,
         max_keep_ckpts=5,
         save_last=True))
-
-# `kimg` is a running total: log its latest value, not a 10-iteration mean.
-log_processor = dict(
-    by_epoch=False,
-    custom_cfg=[dict(data_src='kimg', method_name='mean', window_size=1)])
-
-# Different seeds per rank, as NVlabs (seed * num_gpus + rank): every rank
-# draws its own latents. G and D start identical (DDP broadcasts them at
-# wrapping), G_ema is broadcast by GeneratorEMAHook.
-randomness = dict(seed=0, diff_rank_seed=True)

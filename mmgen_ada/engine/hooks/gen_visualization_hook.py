@@ -64,7 +64,7 @@ class GenVisualizationHook(Hook):
             True.
     """
 
-    priority = 'NORMAL'
+    priority = 'LOW'  # after GeneratorEMAHook (NORMAL) updated G_ema
 
     def __init__(self,
                  interval: int = 1000,

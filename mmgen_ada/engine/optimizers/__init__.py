@@ -1,4 +1,10 @@
 # Copyright (c) mmgen-ada contributors. All rights reserved.
-from .lazy_reg_optim_wrapper_constructor import LazyRegOptimWrapperConstructor
+from .gan_amp_optim_wrapper import GANAmpOptimWrapper
+from .gan_optim_wrapper import NONFINITE_REPLACEMENT, GANOptimWrapper
+from .lazy_reg_optim_wrapper_constructor import (
+    GAN_OPTIM_WRAPPER_TYPES, LazyRegOptimWrapperConstructor)
 
-__all__ = ['LazyRegOptimWrapperConstructor']
+__all__ = [
+    'GANAmpOptimWrapper', 'GANOptimWrapper', 'GAN_OPTIM_WRAPPER_TYPES',
+    'LazyRegOptimWrapperConstructor', 'NONFINITE_REPLACEMENT'
+]

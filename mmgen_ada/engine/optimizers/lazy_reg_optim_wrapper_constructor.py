@@ -11,6 +11,15 @@ from mmengine.optim import DefaultOptimWrapperConstructor, OptimWrapperDict
 
 from mmgen_ada.registry import OPTIM_WRAPPER_CONSTRUCTORS
 
+# The GAN variant built for each optim wrapper type: GAN models leave the
+# cross-rank average, the non-finite repair and the accumulation to the
+# wrapper. A missing type means 'OptimWrapper'; ``tools/train.py --amp``
+# writes 'AmpOptimWrapper'.
+GAN_OPTIM_WRAPPER_TYPES = {
+    'OptimWrapper': 'GANOptimWrapper',
+    'AmpOptimWrapper': 'GANAmpOptimWrapper',
+}
+
 
 @OPTIM_WRAPPER_CONSTRUCTORS.register_module()
 class LazyRegOptimWrapperConstructor:
@@ -32,6 +41,15 @@ class LazyRegOptimWrapperConstructor:
     left unscaled. ``lr`` must be a finite float >= 0 and ``betas`` a pair
     of floats; errors, including the optimizer's own, name the sub-model and
     give the configured values beside the scaled ones.
+
+    Each sub-model gets a
+    :class:`~mmgen_ada.engine.optimizers.GANOptimWrapper` (the gradient work
+    of a phase: accumulation, cross-rank average, non-finite repair,
+    ``clip_grad``): a sub-config without ``type``, or with mmengine's
+    ``'OptimWrapper'``, builds a ``GANOptimWrapper``, and
+    ``'AmpOptimWrapper'`` (what ``tools/train.py --amp`` sets) builds a
+    :class:`~mmgen_ada.engine.optimizers.GANAmpOptimWrapper`. Other types
+    are built as given (the model rejects non-GAN wrappers).
 
     Example::
 
@@ -124,6 +142,9 @@ class LazyRegOptimWrapperConstructor:
                     f'optim_wrapper.{name}: the model '
                     f'{type(model).__name__} has no sub-model {name!r}')
             sub_cfg = copy.deepcopy(sub_cfg)
+            wrapper_type = sub_cfg.get('type', 'OptimWrapper')
+            sub_cfg['type'] = GAN_OPTIM_WRAPPER_TYPES.get(
+                wrapper_type, wrapper_type)
             written = sub_cfg['optimizer']
             scaled = self.lazy_scaled(written, intervals.get(name))
             values = _written_and_scaled(written, scaled, intervals.get(name))

@@ -2,10 +2,10 @@
 """GAN losses and regularisers, one per file."""
 from .non_saturating_logistic_loss import (d_logistic_loss,
                                            g_nonsaturating_logistic_loss)
-from .path_length_penalty import path_length_penalty
+from .path_length_penalty import path_length_penalty, path_lengths
 from .r1_gradient_penalty import r1_gradient_penalty
 
 __all__ = [
     'd_logistic_loss', 'g_nonsaturating_logistic_loss', 'path_length_penalty',
-    'r1_gradient_penalty'
+    'path_lengths', 'r1_gradient_penalty'
 ]

@@ -1,19 +1,22 @@
 # Copyright (c) mmgen-ada contributors. All rights reserved.
 """StyleGAN2(-ADA) training algorithm: the four lazy-regularised phases."""
 import inspect
+from collections import defaultdict
 from typing import Dict, List, Optional, Tuple, Union
 
 import torch
 import torch.nn as nn
-from mmengine.dist import all_reduce, get_world_size
+from mmengine.dist import get_world_size
 from mmengine.model import BaseModel, is_model_wrapper
-from mmengine.optim import OptimWrapper, OptimWrapperDict
+from mmengine.optim import OptimWrapperDict
 from torch import Tensor
 
+from mmgen_ada.engine.optimizers.gan_optim_wrapper import GANOptimWrapper
 from mmgen_ada.models.argument_checks import check_real
 from mmgen_ada.models.losses import (d_logistic_loss,
                                      g_nonsaturating_logistic_loss,
-                                     path_length_penalty, r1_gradient_penalty)
+                                     path_length_penalty, path_lengths,
+                                     r1_gradient_penalty)
 from mmgen_ada.registry import MODELS
 
 # MMagic's ``loss_config`` keys and how they map onto our typed arguments.
@@ -56,16 +59,33 @@ class StyleGAN2(BaseModel):
     when D accepts ``is_real``, so ADA records the sign of the real logits,
     as the reference does in both Dmain and the lazy R1 pass of Dreg; the
     latter adds ``repeated_reals=True`` because it scores the same reals
-    again, so the ``p`` step still counts each real image once. Before each
-    optimizer step non-finite gradients are replaced (``nan -> 0``,
-    ``+-inf -> +-1e5``) as the reference does, and their number is logged
-    (``nonfinite_grads_G`` / ``_D``).
+    again, so the ``p`` step still counts each real image once.
 
-    Under DDP (``MMSeparateDistributedDataParallel``) gradients are averaged
-    over ranks explicitly, one flattened all-reduce per phase, as NVlabs
-    stylegan3 does; the DDP wrappers are bypassed for the forward passes (a
-    GAN phase does not use every parameter of the wrapped module, which DDP's
-    reducer does not allow) and only serve to broadcast the initial weights.
+    Each phase ends with ``optim_wrapper.update_params(loss)``; the gradient
+    work is the :class:`~mmgen_ada.engine.optimizers.GANOptimWrapper`'s: the
+    cross-rank average (one flattened all-reduce per phase, as NVlabs
+    stylegan3), AMP unscaling, the non-finite repair (``nan -> 0``,
+    ``+-inf -> +-1e5``; counts logged as ``nonfinite_grads_G`` / ``_D``),
+    ``clip_grad`` and the step. Under DDP
+    (``MMSeparateDistributedDataParallel``) the DDP wrappers are bypassed for
+    the forward passes (a GAN phase does not use every parameter of the
+    wrapped module, which DDP's reducer does not allow) and only serve to
+    broadcast the initial weights.
+
+    Micro-batches (NVlabs ``--batch-gpu``): with ``batch_gpu`` (or the
+    wrappers' ``accumulative_counts``) every phase splits the per-process
+    batch into equal micro-batches, accumulates their gradients and steps
+    once. Every phase's latents, labels and path-length noise are drawn
+    for the whole batch before the first phase (NVlabs ``all_gen_z``), the
+    gradients are averaged over the micro-batches, and ADA's statistics,
+    ``pl_mean`` and its penalty see the whole batch, so a step equals the
+    step without micro-batches up to float error, except where a module
+    looks at the batch: D's minibatch-std groups lie within a micro-batch,
+    and ``w_avg`` (StyleGAN3 also its magnitude EMAs) moves once per
+    micro-batch, both as in NVlabs. (NVlabs sums the micro-batch gradients
+    and updates ``pl_mean`` per micro-batch, so there ``--batch-gpu``
+    changes the result slightly.) The path-length phase then needs one
+    extra generator pass without a graph, see :meth:`_pl_batch_lengths`.
 
     Args:
         generator (dict): Config of the generator, e.g.
@@ -88,6 +108,11 @@ class StyleGAN2(BaseModel):
             as ``model``. Defaults to
             ``dict(type='StyleGANEMA', ema_kimg=10.0, ema_rampup=None)``;
             updated by ``GeneratorEMAHook``. None disables G_ema.
+        batch_gpu (int, optional): Micro-batch size (NVlabs
+            ``--batch-gpu``); the per-process batch must be a multiple of
+            it. Sets the optim wrappers' ``accumulative_counts`` to
+            ``batch // batch_gpu``. Defaults to None (the wrappers'
+            ``accumulative_counts``, 1 unless configured).
         loss_config (dict, optional): MMagic-style alternative to the typed
             regularisation arguments, with keys ``r1_loss_weight``
             (= gamma / 2 * r1_interval), ``r1_interval``, ``g_reg_interval``,
@@ -110,6 +135,7 @@ class StyleGAN2(BaseModel):
                  pl_decay: float = 0.01,
                  pl_batch_shrink: int = 2,
                  ema_config: Optional[dict] = None,
+                 batch_gpu: Optional[int] = None,
                  loss_config: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
         if data_preprocessor is None:
@@ -138,6 +164,12 @@ class StyleGAN2(BaseModel):
         self.pl_interval = pl_interval
         self.pl_decay = pl_decay
         self.pl_batch_shrink = pl_batch_shrink
+        if batch_gpu is not None and (isinstance(batch_gpu, bool)
+                                      or not isinstance(batch_gpu, int)
+                                      or batch_gpu < 1):
+            raise ValueError('batch_gpu must be None or a positive int, got '
+                             f'{batch_gpu!r}')
+        self.batch_gpu = batch_gpu
 
         self.generator = MODELS.build(generator)
         self.discriminator = MODELS.build(discriminator)
@@ -260,20 +292,25 @@ class StyleGAN2(BaseModel):
         perm = torch.randperm(real_c.shape[0], device=real_c.device)
         return real_c[perm]
 
-    def run_G(self, z: Tensor, c: Optional[Tensor]) -> Tuple[Tensor, Tensor]:
+    def run_G(self,
+              z: Tensor,
+              c: Optional[Tensor],
+              update_emas: bool = True) -> Tuple[Tensor, Tensor]:
         """Training-mode generator pass: mapping (updates ``w_avg``), style
         mixing, synthesis with random noise.
 
         Args:
             z (Tensor): Latents, shape (N, noise_size).
             c (Tensor, optional): Labels, shape (N, label_dim).
+            update_emas (bool): Let the generator update its moving
+                averages (``w_avg``). Defaults to True.
 
         Returns:
             tuple[Tensor, Tensor]: images (N, C, H, W) in about [-1, 1] and
             the styles used, (N, num_ws, style_channels).
         """
         G = _unwrap(self.generator)
-        ws = G.mapping(z, c, update_w_avg=True)
+        ws = G.mapping(z, c, update_w_avg=update_emas)
         ws = G.mix_styles(ws, c)
         img = G.synthesis(ws, noise_mode='random')
         return img, ws
@@ -305,133 +342,215 @@ class StyleGAN2(BaseModel):
             return D(img, c, is_real=True, repeated_reals=True)
         return D(img, c)  # cannot tell D the reals repeat: do not record
 
-    def _apply_gradients(self, name: str, optim_wrapper: OptimWrapper,
-                         log_vars: dict) -> None:
-        """Average grads over ranks, zero non-finite ones, step, zero grad."""
-        module = _unwrap(getattr(self, name))
-        params = [
-            p for p in module.parameters()
-            if p.grad is not None and p.numel() > 0
-        ]
-        if params:
-            sizes = [p.numel() for p in params]
-            if get_world_size() > 1:
-                flat = torch.cat([p.grad.flatten() for p in params])
-                all_reduce(flat, op='mean')
-                for p, g in zip(params, flat.split(sizes)):
-                    p.grad.copy_(g.view_as(p))
-            scaler = getattr(optim_wrapper, 'loss_scaler', None)
-            if scaler is not None:
-                # AmpOptimWrapper: unscale now so the scaler still sees (and
-                # skips the step on) inf/nan before they are replaced.
-                scaler.unscale_(optim_wrapper.optimizer)
-            flat = torch.cat([p.grad.flatten() for p in params])
-            nonfinite = (~torch.isfinite(flat)).sum()
-            torch.nan_to_num(flat, nan=0.0, posinf=1e5, neginf=-1e5, out=flat)
-            for p, g in zip(params, flat.split(sizes)):
-                p.grad.copy_(g.view_as(p))
-            key = 'nonfinite_grads_' + ('G' if name == 'generator' else 'D')
-            log_vars[key] = log_vars.get(key, 0) + nonfinite.item()
-        optim_wrapper.step()
-        optim_wrapper.zero_grad()
+    # ------------------------------------------------------- micro-batches
+    def _num_micro_batches(self, batch_size: int,
+                           optim_wrapper: GANOptimWrapper, name: str) -> int:
+        """Micro-batches per phase of sub-model ``name``; with ``batch_gpu``
+        also sets the wrapper's ``accumulative_counts`` to it."""
+        counts = optim_wrapper.accumulative_counts
+        if self.batch_gpu is None:
+            if batch_size % counts:
+                raise ValueError(
+                    f'The per-process batch of {batch_size} images does not '
+                    f'split into optim_wrapper.{name}.accumulative_counts='
+                    f'{counts} equal micro-batches; choose a divisor')
+            return counts
+        if batch_size % self.batch_gpu:
+            raise ValueError(
+                f'The per-process batch of {batch_size} images '
+                '(train_dataloader.batch_size) is not a multiple of '
+                f'batch_gpu={self.batch_gpu}')
+        num = batch_size // self.batch_gpu
+        if counts not in (1, num):
+            raise ValueError(
+                f'batch_gpu={self.batch_gpu} splits the per-process batch of '
+                f'{batch_size} into {num} micro-batches, but '
+                f'optim_wrapper.{name}.accumulative_counts={counts}; set only '
+                'one of them')
+        optim_wrapper.accumulative_counts = num
+        return num
+
+    @staticmethod
+    def _split(tensor: Optional[Tensor], num: int) -> List[Optional[Tensor]]:
+        """``num`` equal micro-batches of ``tensor`` (None stays None)."""
+        return [None] * num if tensor is None else list(tensor.chunk(num))
+
+    def _draw_latents(self, batch_size: int, real_c: Optional[Tensor],
+                      pl_batch: int, img_shape: torch.Size) -> dict:
+        """Latents, labels and path-length noise of every phase.
+
+        Drawn before the first phase, as NVlabs draws ``all_gen_z``, so a
+        phase's samples do not depend on its split into micro-batches.
+        """
+        device = self.pl_mean.device
+        draws = dict(
+            g_z=self.sample_z(batch_size, device),
+            g_c=self._gen_labels(real_c))
+        if pl_batch > 0:
+            pl_c = self._gen_labels(real_c)
+            draws.update(
+                pl_z=self.sample_z(pl_batch, device),
+                pl_c=None if pl_c is None else pl_c[:pl_batch],
+                pl_noise=torch.randn([pl_batch, *img_shape], device=device))
+        draws.update(
+            d_z=self.sample_z(batch_size, device),
+            d_c=self._gen_labels(real_c))
+        return draws
+
+    @staticmethod
+    def _check_optim_wrappers(optim_wrapper: OptimWrapperDict) -> None:
+        for name in ('generator', 'discriminator'):
+            wrapper = optim_wrapper[name]
+            if not isinstance(wrapper, GANOptimWrapper):
+                raise TypeError(
+                    f"optim_wrapper['{name}'] is a {type(wrapper).__name__}; "
+                    'the StyleGAN2 phases need a GANOptimWrapper (it averages '
+                    'gradients over ranks, repairs non-finite ones and '
+                    "accumulates micro-batches): use constructor='LazyRegOpt"
+                    "imWrapperConstructor' or type='GANOptimWrapper'")
 
     # ----------------------------------------------------------- the phases
-    def _g_phases(self, real_c: Optional[Tensor], batch_size: int,
-                  optim_wrapper: OptimWrapper, do_pl: bool,
-                  log_vars: dict) -> None:
+    def _g_phases(self, draws: dict, optim_wrapper: GANOptimWrapper, num: int,
+                  do_pl: bool, log: Dict[str, List[Tensor]]) -> None:
         lazy = self.pl_interval is not None
-        device = self.pl_mean.device
-        with optim_wrapper.optim_context(self.generator):
-            gen_z = self.sample_z(batch_size, device)
-            gen_c = self._gen_labels(real_c)
-            gen_img, _ = self.run_G(gen_z, gen_c)
-            fake_logits = self.run_D(gen_img, gen_c)
-            loss = g_nonsaturating_logistic_loss(fake_logits).mean()
-            log_vars['loss_G'] = loss.item()
-            if do_pl and not lazy:
-                loss = loss + self._pl_loss(real_c, batch_size, log_vars)
-        optim_wrapper.backward(loss)
-        self._apply_gradients('generator', optim_wrapper, log_vars)
+        if do_pl:
+            pl_parts = list(
+                zip(*(self._split(draws[key], num)
+                      for key in ('pl_z', 'pl_c', 'pl_noise'))))
+            # Gboth: the lengths of the generator before this phase's step.
+            batch_lengths = (
+                self._pl_batch_lengths(pl_parts, optim_wrapper)
+                if num > 1 and not lazy else None)
+        new_pl_mean = None
+        g_parts = zip(
+            self._split(draws['g_z'], num), self._split(draws['g_c'], num))
+        for i, (gen_z, gen_c) in enumerate(g_parts):
+            with optim_wrapper.optim_context(self.generator):
+                gen_img, _ = self.run_G(gen_z, gen_c)
+                fake_logits = self.run_D(gen_img, gen_c)
+                loss = g_nonsaturating_logistic_loss(fake_logits).mean()
+                log['loss_G'].append(loss.detach())
+                if do_pl and not lazy:
+                    loss_pl, new_pl_mean = self._pl_loss(
+                        *pl_parts[i], batch_lengths, log)
+                    loss = loss + loss_pl
+            optim_wrapper.update_params(loss)
 
         if do_pl and lazy:
-            with optim_wrapper.optim_context(self.generator):
-                loss = self._pl_loss(real_c, batch_size, log_vars)
-            optim_wrapper.backward(loss * self.pl_interval)
-            self._apply_gradients('generator', optim_wrapper, log_vars)
+            # Greg: the lengths of the generator after Gmain's step.
+            batch_lengths = (
+                self._pl_batch_lengths(pl_parts, optim_wrapper)
+                if num > 1 else None)
+            for part in pl_parts:
+                with optim_wrapper.optim_context(self.generator):
+                    loss, new_pl_mean = self._pl_loss(*part, batch_lengths,
+                                                      log)
+                optim_wrapper.update_params(loss * self.pl_interval)
+        if new_pl_mean is not None:
+            self.pl_mean.copy_(new_pl_mean)
 
-    def _pl_loss(self, real_c: Optional[Tensor], batch_size: int,
-                 log_vars: dict) -> Tensor:
-        pl_batch = max(batch_size // self.pl_batch_shrink, 1)
-        gen_z = self.sample_z(pl_batch, self.pl_mean.device)
-        gen_c = self._gen_labels(real_c)
-        gen_c = None if gen_c is None else gen_c[:pl_batch]
+    def _pl_batch_lengths(self, parts: List[tuple],
+                          optim_wrapper: GANOptimWrapper) -> Tensor:
+        """Path lengths of the whole path-length batch, without a graph.
+
+        With micro-batches, ``pl_mean`` and the penalty of every micro-batch
+        depend on the mean length over the whole batch, known only after all
+        of them. This extra pass (per micro-batch one generator forward and
+        one backward to the styles) computes the lengths first; it replays
+        the generator's own random draws (noise, style mixing) of the
+        passes that follow and updates no moving average.
+        """
+        device = self.pl_mean.device
+        cuda_devices = [device] if device.type == 'cuda' else []
+        lengths = []
+        with torch.random.fork_rng(devices=cuda_devices):
+            for gen_z, gen_c, noise in parts:
+                with optim_wrapper.optim_context(self.generator):
+                    gen_img, gen_ws = self.run_G(
+                        gen_z, gen_c, update_emas=False)
+                    lengths.append(
+                        path_lengths(
+                            gen_img, gen_ws, noise, create_graph=False))
+        return torch.cat(lengths)
+
+    def _pl_loss(self, gen_z: Tensor, gen_c: Optional[Tensor], noise: Tensor,
+                 batch_lengths: Optional[Tensor],
+                 log: Dict[str, List[Tensor]]) -> Tuple[Tensor, Tensor]:
+        """Path-length loss of one micro-batch and the updated ``pl_mean``
+        (returned, not yet stored)."""
         gen_img, gen_ws = self.run_G(gen_z, gen_c)
-        penalty, new_pl_mean, _ = path_length_penalty(gen_img, gen_ws,
-                                                      self.pl_mean,
-                                                      self.pl_decay)
-        self.pl_mean.copy_(new_pl_mean)
-        log_vars['pl_penalty'] = penalty.mean().item()
-        log_vars['pl_mean'] = new_pl_mean.item()
+        penalty, new_pl_mean, _ = path_length_penalty(
+            gen_img,
+            gen_ws,
+            self.pl_mean,
+            self.pl_decay,
+            noise=noise,
+            batch_lengths=batch_lengths)
         loss = (penalty * self.pl_weight).mean()
-        log_vars['loss_G_pl'] = loss.item()
-        return loss
+        log['pl_penalty'].append(penalty.detach().mean())
+        log['loss_G_pl'].append(loss.detach())
+        return loss, new_pl_mean
 
     def _d_phases(self, real_img: Tensor, real_c: Optional[Tensor],
-                  optim_wrapper: OptimWrapper, do_r1: bool,
-                  log_vars: dict) -> None:
+                  draws: dict, optim_wrapper: GANOptimWrapper, num: int,
+                  do_r1: bool, log: Dict[str, List[Tensor]]) -> None:
         lazy = self.r1_interval is not None
-        batch_size = real_img.shape[0]
-        with optim_wrapper.optim_context(self.discriminator):
-            gen_z = self.sample_z(batch_size, real_img.device)
-            gen_c = self._gen_labels(real_c)
-            with torch.no_grad():  # G is frozen in D's phases
-                gen_img, _ = self.run_G(gen_z, gen_c)
-            fake_logits = self.run_D(gen_img, gen_c)
-            real_tmp = real_img.detach().requires_grad_(do_r1 and not lazy)
-            real_logits = self.run_D(real_tmp, real_c, is_real=True)
-            loss = (
-                d_logistic_loss(fake_logits=fake_logits).mean() +
-                d_logistic_loss(real_logits=real_logits).mean())
-            log_vars['loss_D'] = loss.item()
-            log_vars['scores_fake'] = fake_logits.mean().item()
-            log_vars['scores_real'] = real_logits.mean().item()
-            if do_r1 and not lazy:
-                loss = loss + self._r1_loss(real_logits, real_tmp, log_vars)
-        optim_wrapper.backward(loss)
-        self._apply_gradients('discriminator', optim_wrapper, log_vars)
+        parts = list(
+            zip(
+                self._split(real_img, num), self._split(real_c, num),
+                self._split(draws['d_z'], num), self._split(draws['d_c'],
+                                                            num)))
+        for real, c_real, gen_z, gen_c in parts:
+            with optim_wrapper.optim_context(self.discriminator):
+                with torch.no_grad():  # G is frozen in D's phases
+                    gen_img, _ = self.run_G(gen_z, gen_c)
+                fake_logits = self.run_D(gen_img, gen_c)
+                real_tmp = real.detach().requires_grad_(do_r1 and not lazy)
+                real_logits = self.run_D(real_tmp, c_real, is_real=True)
+                loss = (
+                    d_logistic_loss(fake_logits=fake_logits).mean() +
+                    d_logistic_loss(real_logits=real_logits).mean())
+                log['loss_D'].append(loss.detach())
+                log['scores_fake'].append(fake_logits.detach().mean())
+                log['scores_real'].append(real_logits.detach().mean())
+                if do_r1 and not lazy:
+                    loss = loss + self._r1_loss(real_logits, real_tmp, log)
+            optim_wrapper.update_params(loss)
 
         if do_r1 and lazy:
-            with optim_wrapper.optim_context(self.discriminator):
-                real_tmp = real_img.detach().requires_grad_(True)
-                real_logits = self.run_D(
-                    real_tmp, real_c, is_real=True, repeated_reals=True)
-                loss = self._r1_loss(real_logits, real_tmp, log_vars)
-            optim_wrapper.backward(loss * self.r1_interval)
-            self._apply_gradients('discriminator', optim_wrapper, log_vars)
+            for real, c_real, _, _ in parts:
+                with optim_wrapper.optim_context(self.discriminator):
+                    real_tmp = real.detach().requires_grad_(True)
+                    real_logits = self.run_D(
+                        real_tmp, c_real, is_real=True, repeated_reals=True)
+                    loss = self._r1_loss(real_logits, real_tmp, log)
+                optim_wrapper.update_params(loss * self.r1_interval)
 
     def _r1_loss(self, real_logits: Tensor, real_img: Tensor,
-                 log_vars: dict) -> Tensor:
+                 log: Dict[str, List[Tensor]]) -> Tensor:
         penalty = r1_gradient_penalty(real_logits, real_img)
-        log_vars['r1_penalty'] = penalty.mean().item()
         loss = (penalty * (self.r1_gamma / 2)).mean()
-        log_vars['loss_D_r1'] = loss.item()
+        log['r1_penalty'].append(penalty.detach().mean())
+        log['loss_D_r1'].append(loss.detach())
         return loss
 
     def train_step(self, data: Union[dict, tuple, list],
-                   optim_wrapper: OptimWrapperDict) -> Dict[str, float]:
+                   optim_wrapper: OptimWrapperDict) -> Dict[str, Tensor]:
         """One training iteration: Gmain, [Greg], Dmain, [Dreg].
 
         Args:
             data (dict | tuple | list): A batch from the dataloader, turned
                 into ``dict(inputs=(N, C, H, W) in [-1, 1],
                 labels=(N, label_dim) or None)`` by the data preprocessor.
-            optim_wrapper (OptimWrapperDict): With keys ``generator`` and
-                ``discriminator``.
+            optim_wrapper (OptimWrapperDict): ``GANOptimWrapper`` s with keys
+                ``generator`` and ``discriminator``.
 
         Returns:
-            dict[str, float]: Losses, penalties, mean logits, ``pl_mean``,
-            ``kimg`` and non-finite gradient counts, for logging.
+            dict[str, Tensor]: For logging, scalar tensors (means over the
+            batch): losses, penalties, mean logits, ``pl_mean``, the
+            non-finite gradient counts, and ``kimg`` (a float).
         """
+        self._check_optim_wrappers(optim_wrapper)
         data = self.data_preprocessor(data, True)
         real_img = data['inputs']
         real_c = data.get('labels', None)
@@ -447,20 +566,40 @@ class StyleGAN2(BaseModel):
                                         or batch_idx % self.pl_interval == 0)
         do_r1 = self.r1_gamma > 0 and (self.r1_interval is None
                                        or batch_idx % self.r1_interval == 0)
-        log_vars: Dict[str, float] = {}
+        g_optim = optim_wrapper['generator']
+        d_optim = optim_wrapper['discriminator']
+        num_g = self._num_micro_batches(batch_size, g_optim, 'generator')
+        num_d = self._num_micro_batches(batch_size, d_optim, 'discriminator')
+        pl_batch = max(batch_size // self.pl_batch_shrink, 1) if do_pl else 0
+        if pl_batch % num_g:
+            raise ValueError(
+                f'The path-length batch of {pl_batch} (per-process batch '
+                f'{batch_size} // pl_batch_shrink={self.pl_batch_shrink}) '
+                f'does not split into the {num_g} micro-batches of the '
+                'generator; use micro-batches (batch_gpu) that are a multiple '
+                'of pl_batch_shrink')
+        draws = self._draw_latents(batch_size, real_c, pl_batch,
+                                   real_img.shape[1:])
+        log: Dict[str, List[Tensor]] = defaultdict(list)
 
         self._set_trainable('generator', True)
         self._set_trainable('discriminator', False)
-        self._g_phases(real_c, batch_size, optim_wrapper['generator'], do_pl,
-                       log_vars)
+        self._g_phases(draws, g_optim, num_g, do_pl, log)
         self._set_trainable('generator', False)
         self._set_trainable('discriminator', True)
-        self._d_phases(real_img, real_c, optim_wrapper['discriminator'], do_r1,
-                       log_vars)
+        self._d_phases(real_img, real_c, draws, d_optim, num_d, do_r1, log)
         self._set_trainable('generator', True)
 
         self.num_batches += 1
         self.cur_nimg += batch_size * get_world_size()
+        log_vars = {
+            key: torch.stack(values).float().mean()
+            for key, values in log.items()
+        }
+        if do_pl:
+            log_vars['pl_mean'] = self.pl_mean.detach().clone()
+        log_vars['nonfinite_grads_G'] = g_optim.pop_num_nonfinite()
+        log_vars['nonfinite_grads_D'] = d_optim.pop_num_nonfinite()
         log_vars['kimg'] = int(self.cur_nimg) / 1000
         return log_vars
 

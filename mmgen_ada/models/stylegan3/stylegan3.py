@@ -78,6 +78,7 @@ class StyleGAN3(StyleGAN2):
         blur_fade_kimg (float): Thousands of real images over which the blur
             fades out linearly, >= 0; 0 disables the blur. Defaults to 0.
         ema_config (dict, optional): See ``StyleGAN2``.
+        batch_gpu (int, optional): Micro-batch size, see ``StyleGAN2``.
         loss_config (dict, optional): MMagic-style regularisation keys, see
             ``StyleGAN2``.
         init_cfg (dict, optional): mmengine weight-init config.
@@ -96,6 +97,7 @@ class StyleGAN3(StyleGAN2):
                  blur_init_sigma: float = 0.,
                  blur_fade_kimg: float = 0.,
                  ema_config: Optional[dict] = None,
+                 batch_gpu: Optional[int] = None,
                  loss_config: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
         if r1_gamma is None and 'r1_loss_weight' not in (loss_config or {}):
@@ -116,6 +118,7 @@ class StyleGAN3(StyleGAN2):
             pl_decay=pl_decay,
             pl_batch_shrink=pl_batch_shrink,
             ema_config=ema_config,
+            batch_gpu=batch_gpu,
             loss_config=loss_config,
             init_cfg=init_cfg)
         self.blur_init_sigma = float(blur_init_sigma)
@@ -131,18 +134,22 @@ class StyleGAN3(StyleGAN2):
         fade = max(1 - int(self.cur_nimg) / (self.blur_fade_kimg * 1e3), 0)
         return fade * self.blur_init_sigma
 
-    def run_G(self, z: Tensor, c: Optional[Tensor]) -> Tuple[Tensor, Tensor]:
-        """Training-mode generator pass; EMAs only in the D phase.
+    def run_G(self,
+              z: Tensor,
+              c: Optional[Tensor],
+              update_emas: bool = True) -> Tuple[Tensor, Tensor]:
+        """Training-mode generator pass; EMAs only in the D phase (and only
+        with ``update_emas``).
 
         Returns:
             tuple[Tensor, Tensor]: images ``(N, C, H, W)`` in about [-1, 1]
             and the styles ``(N, num_ws, style_channels)``.
         """
         G = _unwrap(self.generator)
-        ws = G.mapping(z, c, update_w_avg=self._update_emas)
+        update_emas = update_emas and self._update_emas
+        ws = G.mapping(z, c, update_w_avg=update_emas)
         ws = G.mix_styles(ws, c)
-        img = G.synthesis(
-            ws, force_fp32=False, update_emas=self._update_emas)
+        img = G.synthesis(ws, force_fp32=False, update_emas=update_emas)
         return img, ws
 
     def run_D(self,

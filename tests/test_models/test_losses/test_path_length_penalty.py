@@ -55,3 +55,37 @@ def test_path_length_matches_linear_generator_closed_form():
         numeric.view(-1)[i] = (total(base + d) - total(base - d)) / 2e-6
         assert torch.isclose(
             mats.grad.view(-1)[i], numeric.view(-1)[i], rtol=1e-5, atol=1e-9)
+
+
+def test_micro_batch_penalty_has_the_whole_batch_gradient():
+    # Two halves with batch_lengths = all lengths: same pl_mean, same
+    # penalty values, and the summed gradients equal the whole batch's
+    # (including the part through the batch mean in pl_mean).
+    torch.manual_seed(0)
+    n, num_ws, w_dim, c, h, w = 4, 3, 5, 2, 3, 3
+    mats = torch.randn(
+        num_ws, w_dim, c * h * w, dtype=torch.float64, requires_grad=True)
+    ws = torch.randn(n, num_ws, w_dim, dtype=torch.float64, requires_grad=True)
+    noise = torch.randn(n, c, h, w, dtype=torch.float64)
+    pl_mean = torch.tensor(0.3, dtype=torch.float64)
+
+    def image(ws_part):
+        return torch.einsum('nlw,lwp->np', ws_part, mats).view(-1, c, h, w)
+
+    whole, mean_whole, lengths = path_length_penalty(
+        image(ws), ws, pl_mean, 0.25, noise=noise)
+    grad_whole, = torch.autograd.grad(whole.sum(), mats)
+    grad_parts = torch.zeros_like(mats)
+    for part in (slice(0, 2), slice(2, 4)):
+        ws_part = ws[part].detach().requires_grad_(True)
+        penalty, mean_part, _ = path_length_penalty(
+            image(ws_part),
+            ws_part,
+            pl_mean,
+            0.25,
+            noise=noise[part],
+            batch_lengths=lengths.detach())
+        torch.testing.assert_close(mean_part, mean_whole)
+        torch.testing.assert_close(penalty.detach(), whole.detach()[part])
+        grad_parts += torch.autograd.grad(penalty.sum(), mats)[0]
+    torch.testing.assert_close(grad_parts, grad_whole)

@@ -14,8 +14,8 @@ from PIL import Image
 
 from mmgen_ada.registry import MODELS
 
-CONFIG_DIR = osp.join(osp.dirname(__file__), '..', '..', '..', 'configs',
-                      'stylegan3')
+CONFIG_DIR = osp.join(
+    osp.dirname(__file__), '..', '..', '..', 'configs', 'stylegan3')
 CONFIGS = {
     'stylegan3-t_ada-fp16-gamma6.6_8xb4_metfaces-1024x1024.py':
     dict(gamma=6.6, kernel=3, radial=False, blur=0., size=1024, batch=4),
@@ -52,6 +52,12 @@ def test_config_states_reference_settings_and_builds(name):
     model = cfg.model
     synthesis = model.generator.synthesis_cfg
     assert model.type == 'StyleGAN3' and model.r1_gamma == expect['gamma']
+    # The runtime defaults every config inherits (default_runtime.py).
+    assert cfg.randomness == dict(seed=0, diff_rank_seed=True)
+    assert cfg.model_wrapper_cfg.type == 'MMSeparateDistributedDataParallel'
+    assert cfg.default_hooks.visualization.type == 'GenVisualizationHook'
+    assert cfg.log_processor.custom_cfg[0].data_src == 'kimg'
+    assert cfg.val_evaluator.metrics[0].type == 'FrechetInceptionDistance'
     assert model.generator.out_size == expect['size']
     assert model.discriminator.in_size == expect['size']
     assert synthesis.conv_kernel == expect['kernel']
@@ -80,9 +86,9 @@ def write_images(folder, num=4, size=16):
 
 
 def tiny_runner_cfg(tmp_path, max_iters, resume=False):
-    cfg = Config.fromfile(osp.join(
-        CONFIG_DIR,
-        'stylegan3-r_ada-fp16-gamma3.3_8xb4_metfaces-1024x1024.py'))
+    cfg = Config.fromfile(
+        osp.join(CONFIG_DIR,
+                 'stylegan3-r_ada-fp16-gamma3.3_8xb4_metfaces-1024x1024.py'))
     shrink(cfg.model)
     cfg.model.discriminator.data_aug.update(
         update_interval=1, augment_initial_p=0.1, ada_kimg=0.001)
@@ -98,17 +104,18 @@ def tiny_runner_cfg(tmp_path, max_iters, resume=False):
     # the experiment, by default the timestamp to the second).
     cfg.experiment_name = f'sg3-{uuid.uuid4().hex[:8]}'
     cfg.train_dataloader.update(
-        batch_size=2, num_workers=0, persistent_workers=False,
+        batch_size=2,
+        num_workers=0,
+        persistent_workers=False,
         pin_memory=False)
     cfg.train_dataloader.dataset.data_root = str(tmp_path / 'images')
-    cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters)
+    cfg.train_cfg.update(max_iters=max_iters, val_interval=10000)
     for key in ('val_dataloader', 'val_cfg', 'val_evaluator',
                 'test_dataloader', 'test_cfg', 'test_evaluator'):
         cfg[key] = None
     cfg.default_hooks.checkpoint.interval = 1
     cfg.default_hooks.logger.interval = 1
     cfg.env_cfg.dist_cfg = dict(backend='gloo')
-    cfg.randomness = dict(seed=0)
     return cfg
 
 

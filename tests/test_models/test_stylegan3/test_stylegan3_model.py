@@ -4,9 +4,10 @@ import math
 import pytest
 import torch
 import torch.nn.functional as F
-from mmengine.optim import OptimWrapper, OptimWrapperDict
+from mmengine.optim import OptimWrapperDict
 from mmengine.registry import init_default_scope
 
+from mmgen_ada.engine.optimizers import GANOptimWrapper
 from mmgen_ada.models.stylegan3 import StyleGAN3, blur_images
 from mmgen_ada.registry import MODELS
 
@@ -34,9 +35,9 @@ def build(**kwargs):
 
 def optim(model):
     return OptimWrapperDict(
-        generator=OptimWrapper(torch.optim.Adam(
+        generator=GANOptimWrapper(torch.optim.Adam(
             model.generator.parameters(), lr=1e-3, betas=(0., 0.99))),
-        discriminator=OptimWrapper(torch.optim.Adam(
+        discriminator=GANOptimWrapper(torch.optim.Adam(
             model.discriminator.parameters(), lr=1e-3, betas=(0., 0.99))))
 
 
