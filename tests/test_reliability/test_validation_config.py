@@ -169,6 +169,8 @@ def test_kwargs_forwarded_to_known_targets_or_accepted():
     cfg.custom_hooks[-2]['momentm'] = 0.01
     cfg.custom_hooks[-1]['interval'] = 'often'  # types are still checked
     msg = _problems(cfg)
-    assert 'custom_hooks[4].momentm: unknown key for EMAHook' in msg
-    assert "custom_hooks[5].interval='often': KeepsKwargs expects int" in msg
+    ema, kwargs = len(cfg.custom_hooks) - 2, len(cfg.custom_hooks) - 1
+    assert f'custom_hooks[{ema}].momentm: unknown key for EMAHook' in msg
+    assert (f"custom_hooks[{kwargs}].interval='often': KeepsKwargs expects "
+            'int') in msg
     assert 'anything' not in msg

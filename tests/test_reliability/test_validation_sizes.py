@@ -3,9 +3,10 @@
 fix."""
 import pytest
 import torch
-from mmengine.optim import OptimWrapper, OptimWrapperDict
+from mmengine.optim import OptimWrapperDict
 from mmengine.registry import init_default_scope
 
+from mmgen_ada.engine.optimizers import GANOptimWrapper
 from mmgen_ada.models import StyleGAN2, StyleGAN2Discriminator
 
 init_default_scope('mmgen_ada')
@@ -50,9 +51,9 @@ def test_generator_and_discriminator_must_agree(g, d, match):
 def test_real_images_of_the_wrong_size_blame_the_data():
     model = _model()
     optim = OptimWrapperDict(
-        generator=OptimWrapper(
+        generator=GANOptimWrapper(
             torch.optim.Adam(model.generator.parameters(), lr=1e-3)),
-        discriminator=OptimWrapper(
+        discriminator=GANOptimWrapper(
             torch.optim.Adam(model.discriminator.parameters(), lr=1e-3)))
     batch = dict(inputs=[
         torch.randint(0, 256, (3, 16, 16), dtype=torch.uint8) for _ in range(2)

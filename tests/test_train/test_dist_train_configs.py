@@ -141,8 +141,10 @@ def _tiny_config(path: str, data: str, labelled: str, name: str) -> str:
         load_from = None
         model = dict(generator={gen}, discriminator=dict({disc}),
                      batch_gpu={2 if micro else None})
+        # 2 ranks: 4 (micro-batched: 2 x 2) or 2 images per rank.
+        global_batch_size = {8 if micro else 4}
         train_dataloader = dict(
-            batch_size={4 if micro else 2}, num_workers=0,
+            num_workers=0,
             persistent_workers=False, pin_memory=False,
             dataset=dict(data_root={root!r}))
         train_cfg = dict(max_iters=2, val_interval=100000)
