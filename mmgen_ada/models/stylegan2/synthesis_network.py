@@ -234,10 +234,11 @@ class SynthesisBlock(nn.Module):
         with autocast_disabled(ws.device):
             return self._run(x, img, ws, noise_mode, use_fp16, fused_modconv)
 
-    def _run(self, x: Optional[torch.Tensor], img: Optional[torch.Tensor],
-             ws: torch.Tensor, noise_mode: str, use_fp16: bool,
-             fused_modconv: Optional[bool]
-             ) -> Tuple[torch.Tensor, torch.Tensor]:
+    def _run(
+            self, x: Optional[torch.Tensor], img: Optional[torch.Tensor],
+            ws: torch.Tensor, noise_mode: str, use_fp16: bool,
+            fused_modconv: Optional[bool]
+    ) -> Tuple[torch.Tensor, torch.Tensor]:
         """The block's computation with autocast off (see :meth:`forward`)."""
         # The image stays in the parameter dtype (float32, or float64 if the
         # network was cast for gradcheck); features may be float16.

@@ -106,15 +106,13 @@ def test_generator_float16_blocks_on_cpu_autocast():
         out = G(z, noise_mode='const')
     # The 2 highest resolutions compute (and hand on features) in float16;
     # 4x4 and the image stay float32.
-    assert seen == dict(
-        b4=torch.float32, b8=torch.float16, b16=torch.float16)
+    assert seen == dict(b4=torch.float32, b8=torch.float16, b16=torch.float16)
     assert out.dtype == torch.float32 and torch.isfinite(out).all()
     err = (out - ref).abs().max().item()
     assert 0 < err < 2e-2, err  # really float16, and close to float32
     # force_fp32 inside the region gives the float32 result exactly.
     with torch.autocast('cpu', dtype=torch.float16):
-        forced = G.synthesis(
-            G.mapping(z), noise_mode='const', force_fp32=True)
+        forced = G.synthesis(G.mapping(z), noise_mode='const', force_fp32=True)
     assert torch.equal(forced, ref)
 
 
