@@ -791,7 +791,8 @@ def run_training(ctx: 'Context', cfg: Config, warmup: int, seconds: float,
         sec_per_kimg=sec / (iters * batch / 1000),
         nonfinite_grads_G=counters['G'].total(),
         nonfinite_grads_D=counters['D'].total(),
-        stopped_by_time_limit=len(stamps) < cfg.train_cfg.max_iters)
+        stopped_by_time_limit=len(stamps) < cfg.train_cfg.max_iters,
+        cudnn_benchmark=torch.backends.cudnn.benchmark)
     if ctx.device.type == 'cuda':
         metrics['peak_mem_gib'] = torch.cuda.max_memory_allocated(
             ctx.device) / 2**30
