@@ -291,8 +291,13 @@ class OpCase:
     """An op applied to float tensors; every input is differentiated."""
     fn: Callable[..., torch.Tensor]
     make_inputs: Callable[[Sizes], List[torch.Tensor]]  # float64, CPU
-    # Inputs a mmcv kernel is compared on, None = no mmcv kernel.
+    # fn takes impl= and has a mmcv kernel (also a ``mmcv:`` row).
     mmcv: bool = False
+    # Second derivatives through the reference only (impl='ref' on the
+    # device): training never differentiates this op twice (StyleGAN3 has
+    # no path-length penalty; R1 differentiates D only), and mmcv's fused
+    # kernel is not required to support it.
+    grad2_ref_only: bool = False
 
 
 def _images(s: Sizes) -> List[torch.Tensor]:
@@ -380,7 +385,7 @@ OPS: Dict[str, OpCase] = {
         [torch.randn(s.op_images[1], dtype=torch.float64)],
         mmcv=True),
     'filtered_lrelu':
-    OpCase(_flrelu, _sg3_inputs, mmcv=True),
+    OpCase(_flrelu, _sg3_inputs, mmcv=True, grad2_ref_only=True),
     'conv2d':
     OpCase(lambda x, w: conv2d_gradfix.conv2d(x, w.to(x.dtype), padding=1),
            _conv_inputs),
@@ -430,9 +435,12 @@ def check_op(name: str, ctx: 'Context') -> Tuple[str, dict]:
     with no_tf32():
         for prec, dtype in (('fp32', torch.float32), ('fp16', torch.float16)):
             second = prec == 'fp32'
-            got = _derivatives(case.fn,
-                               [x.to(ctx.device, dtype) for x in inputs],
-                               second)
+            xs = [x.to(ctx.device, dtype) for x in inputs]
+            if second and case.grad2_ref_only:
+                got = _derivatives(case.fn, xs, False) + _derivatives(
+                    lambda *a: case.fn(*a, impl='ref'), xs, True)[1 + n:]
+            else:
+                got = _derivatives(case.fn, xs, second)
             kinds = ['value'
                      ] + ['grad'] * n + (['grad2'] * n if second else [])
             for i, (kind, g) in enumerate(zip(kinds, got)):
