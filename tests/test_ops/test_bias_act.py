@@ -129,6 +129,7 @@ def test_bias_act_bad_arguments(kwargs, match):
         bias_act(torch.zeros(2, 3, 4), **kwargs)
 
 
+@pytest.mark.cuda
 @pytest.mark.skipif(
     not torch.cuda.is_available(), reason='the mmcv kernel needs CUDA')
 @pytest.mark.parametrize('act', ['linear', 'lrelu', 'tanh', 'swish'])

@@ -113,6 +113,7 @@ def test_filtered_lrelu_bad_arguments(kwargs, match):
         filtered_lrelu(torch.zeros(1, 2, 4, 4), **kwargs)
 
 
+@pytest.mark.cuda
 @pytest.mark.skipif(
     not torch.cuda.is_available(), reason='the mmcv kernel needs CUDA')
 def test_filtered_lrelu_mmcv_kernel_matches_reference():

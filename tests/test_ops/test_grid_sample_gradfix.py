@@ -130,6 +130,7 @@ def test_grid_sample_bad_arguments(x_shape, grid_shape, impl, match):
             torch.zeros(x_shape), torch.zeros(grid_shape), impl=impl)
 
 
+@pytest.mark.cuda
 @pytest.mark.skipif(not torch.cuda.is_available(), reason='needs CUDA')
 def test_grid_sample_cuda_matches_torch():
     x = torch.randn(2, 3, 8, 8, device='cuda', requires_grad=True)

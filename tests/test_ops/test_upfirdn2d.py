@@ -213,6 +213,7 @@ def test_upfirdn2d_rejects_non_4d_input():
         upfirdn2d(torch.randn(4, 4), None)
 
 
+@pytest.mark.cuda
 @pytest.mark.skipif(
     not torch.cuda.is_available(), reason='the mmcv kernel needs CUDA')
 @pytest.mark.parametrize('f', [[1, 3, 3, 1], list(range(1, 13))])

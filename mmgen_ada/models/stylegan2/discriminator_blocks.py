@@ -6,6 +6,7 @@ from typing import Optional
 import torch
 import torch.nn as nn
 
+from .mixed_precision import autocast_disabled, use_float16
 from .stylegan2_modules import EqualizedConv2d, EqualizedLinear
 
 
@@ -26,7 +27,9 @@ class DiscriminatorBlock(nn.Module):
         first_layer_idx (int): Global index of this block's first layer.
         resample_filter (Tensor): 2-D FIR filter (``setup_filter`` output).
         conv_clamp (float | None): Clamp of conv outputs. Defaults to None.
-        use_fp16 (bool): Compute in float16 (only on CUDA). Defaults to False.
+        use_fp16 (bool): One of the float16 blocks (float16 on CUDA, and on
+            CPU inside a float16 autocast; see :mod:`.mixed_precision`).
+            Defaults to False.
         freeze_layers (int): Layers with global index < ``freeze_layers`` are
             frozen (weights stored as buffers). Defaults to 0.
         architecture (str): ``'resnet'`` or ``'orig'``. Defaults to
@@ -116,21 +119,21 @@ class DiscriminatorBlock(nn.Module):
         Returns:
             Tensor: (N, out_channels, R/2, R/2), float16 in fp16 blocks.
         """
-        inp = img if self.in_channels == 0 else x
-        use_fp16 = (
-            self.use_fp16 and not force_fp32 and inp.device.type == 'cuda')
+        device = (img if self.in_channels == 0 else x).device
+        use_fp16 = use_float16(self.use_fp16, force_fp32, device)
         # float32 unless the network was cast to float64 (e.g. gradcheck).
         dtype = torch.float16 if use_fp16 else self.conv0.weight.dtype
-        if self.in_channels == 0:
-            x = self.fromrgb(img.to(dtype))
-        else:
-            x = x.to(dtype)
-        if self.architecture == 'orig':
-            return self.conv1(self.conv0(x))
-        y = self.skip(x, gain=math.sqrt(0.5))
-        x = self.conv0(x)
-        x = self.conv1(x, gain=math.sqrt(0.5))
-        return y + x
+        with autocast_disabled(device):
+            if self.in_channels == 0:
+                x = self.fromrgb(img.to(dtype))
+            else:
+                x = x.to(dtype)
+            if self.architecture == 'orig':
+                return self.conv1(self.conv0(x))
+            y = self.skip(x, gain=math.sqrt(0.5))
+            x = self.conv0(x)
+            x = self.conv1(x, gain=math.sqrt(0.5))
+            return y + x
 
 
 class MinibatchStdLayer(nn.Module):
@@ -211,13 +214,16 @@ class DiscriminatorEpilogue(nn.Module):
                 x: torch.Tensor,
                 cmap: Optional[torch.Tensor] = None) -> torch.Tensor:
         """(N, C, 4, 4), cmap (N, cmap_dim) | None -> logits (N, 1)."""
-        x = x.to(self.fc.weight.dtype)  # never float16, as NVlabs
-        if self.mbstd is not None:
-            x = self.mbstd(x)
-        x = self.conv(x)
-        x = self.fc(x.flatten(1))
-        x = self.out(x)  # [N, cmap_dim or 1]
-        if self.cmap_dim > 0:
-            # Projection discriminator (Miyato & Koyama 2018).
-            x = (x * cmap).sum(dim=1, keepdim=True) / math.sqrt(self.cmap_dim)
+        dtype = self.fc.weight.dtype  # never float16, as NVlabs
+        with autocast_disabled(x.device):
+            x = x.to(dtype)
+            if self.mbstd is not None:
+                x = self.mbstd(x)
+            x = self.conv(x)
+            x = self.fc(x.flatten(1))
+            x = self.out(x)  # [N, cmap_dim or 1]
+            if self.cmap_dim > 0:
+                # Projection discriminator (Miyato & Koyama 2018).
+                x = (x * cmap.to(dtype)).sum(
+                    dim=1, keepdim=True) / math.sqrt(self.cmap_dim)
         return x

@@ -5,6 +5,7 @@ from typing import Optional
 import torch
 import torch.nn as nn
 
+from .mixed_precision import autocast_disabled
 from .stylegan2_modules import EqualizedLinear, normalize_2nd_moment
 
 
@@ -105,8 +106,17 @@ class MappingNetwork(nn.Module):
 
         Returns:
             Tensor: (N, num_ws, style_channels), or (N, style_channels) if
-            ``num_ws`` is None.
+            ``num_ws`` is None. float32 (the parameters' dtype), also
+            inside an autocast region.
         """
+        with autocast_disabled(self.fc0.weight.device):
+            return self._map(z, c, truncation_psi, truncation_cutoff,
+                             update_w_avg)
+
+    def _map(self, z: Optional[torch.Tensor], c: Optional[torch.Tensor],
+             truncation_psi: float, truncation_cutoff: Optional[int],
+             update_w_avg: bool) -> torch.Tensor:
+        """:meth:`forward` with autocast off."""
         # float32 unless the network was cast to float64 (e.g. gradcheck).
         dtype = self.fc0.weight.dtype
         x = None

@@ -12,6 +12,7 @@ import torch
 import torch.nn as nn
 
 from mmgen_ada.ops import bias_act, upsample2d
+from .mixed_precision import autocast_disabled, use_float16
 from .stylegan2_modules import ACT_GAINS, EqualizedLinear, modulated_conv2d
 
 NOISE_MODES = ('random', 'const', 'none')
@@ -159,7 +160,9 @@ class SynthesisBlock(nn.Module):
         img_channels (int): Image channels.
         resample_filter (Tensor): 2-D FIR filter (``setup_filter`` output).
         conv_clamp (float | None): Clamp of conv outputs. Defaults to None.
-        use_fp16 (bool): Compute in float16 (only on CUDA). Defaults to False.
+        use_fp16 (bool): One of the float16 blocks (float16 on CUDA, and on
+            CPU inside a float16 autocast; see :mod:`.mixed_precision`).
+            Defaults to False.
     """
 
     def __init__(self,
@@ -224,11 +227,19 @@ class SynthesisBlock(nn.Module):
                 mode for float32 or batch size 1).
 
         Returns:
-            tuple[Tensor, Tensor]: Features (N, out_channels, R, R) and the
-            float32 image (N, img_channels, R, R).
+            tuple[Tensor, Tensor]: Features (N, out_channels, R, R), float16
+            in a float16 block, and the float32 image (N, img_channels, R, R).
         """
-        use_fp16 = (
-            self.use_fp16 and not force_fp32 and ws.device.type == 'cuda')
+        use_fp16 = use_float16(self.use_fp16, force_fp32, ws.device)
+        with autocast_disabled(ws.device):
+            return self._run(x, img, ws, noise_mode, use_fp16, fused_modconv)
+
+    def _run(
+            self, x: Optional[torch.Tensor], img: Optional[torch.Tensor],
+            ws: torch.Tensor, noise_mode: str, use_fp16: bool,
+            fused_modconv: Optional[bool]
+    ) -> Tuple[torch.Tensor, torch.Tensor]:
+        """The block's computation with autocast off (see :meth:`forward`)."""
         # The image stays in the parameter dtype (float32, or float64 if the
         # network was cast for gradcheck); features may be float16.
         img_dtype = self.conv1.weight.dtype
@@ -264,7 +275,8 @@ class SynthesisNetwork(nn.Module):
         resample_filter (Tensor): 2-D FIR filter (``setup_filter`` output).
         conv_clamp (float | None): Clamp of conv outputs. Defaults to None.
         num_fp16_scales (int): Run the highest ``num_fp16_scales``
-            resolutions (never 4x4) in float16 on CUDA. Defaults to 0.
+            resolutions (never 4x4) in float16 on CUDA (and on CPU inside
+            ``torch.autocast('cpu', dtype=torch.float16)``). Defaults to 0.
     """
 
     def __init__(self,

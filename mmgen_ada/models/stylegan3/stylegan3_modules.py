@@ -13,6 +13,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from mmgen_ada.ops import bias_act, conv2d_gradfix, filtered_lrelu
+from ..stylegan2.mixed_precision import autocast_disabled, use_float16
 from .stylegan3_filters import design_lowpass_filter
 
 
@@ -162,6 +163,11 @@ class SynthesisInput(nn.Module):
 
     def forward(self, w: Tensor) -> Tensor:
         """Fourier features ``(N, channels, size, size)`` for w ``(N, S)``."""
+        with autocast_disabled(w.device):  # float32, as NVlabs
+            return self._features(w)
+
+    def _features(self, w: Tensor) -> Tensor:
+        """:meth:`forward` with autocast off."""
         batch_size = w.shape[0]
         t = self.affine(w)  # [N, 4] = (r_c, r_s, t_x, t_y)
         t = t / t[:, :2].norm(dim=1, keepdim=True)
@@ -219,7 +225,8 @@ class SynthesisLayer(nn.Module):
             linear, no resampling).
         is_critically_sampled (bool): Stopband at the Nyquist frequency; such
             layers never use radial filters.
-        use_fp16 (bool): Run in float16 on CUDA unless ``force_fp32``.
+        use_fp16 (bool): Run in float16 on CUDA (and on CPU inside a float16
+            autocast) unless ``force_fp32``.
         in_channels (int): Input channels.
         out_channels (int): Output channels.
         in_size (int): Input map size.
@@ -354,13 +361,22 @@ class SynthesisLayer(nn.Module):
             update_emas (bool): Update ``magnitude_ema`` with this batch.
 
         Returns:
-            Tensor: ``(N, out_channels, out_size, out_size)``; float16 on
-            CUDA when ``use_fp16`` and not ``force_fp32``, else float32.
+            Tensor: ``(N, out_channels, out_size, out_size)``; float16
+            when ``use_fp16`` and not ``force_fp32`` on CUDA (or on CPU
+            inside a float16 autocast, see
+            :mod:`mmgen_ada.models.stylegan2.mixed_precision`), else float32.
         """
         expected = (x.shape[0], self.in_channels, self.in_size, self.in_size)
         if tuple(x.shape) != expected:
             raise ValueError(f'expected input of shape {expected}, '
                              f'got {tuple(x.shape)}')
+        use_half = use_float16(self.use_fp16, force_fp32, x.device)
+        with autocast_disabled(x.device):
+            return self._run(x, w, use_half, update_emas)
+
+    def _run(self, x: Tensor, w: Tensor, use_half: bool,
+             update_emas: bool) -> Tensor:
+        """:meth:`forward` with autocast off."""
         if update_emas:
             magnitude_cur = x.detach().to(torch.float32).square().mean()
             self.magnitude_ema.copy_(
@@ -372,7 +388,6 @@ class SynthesisLayer(nn.Module):
         if self.is_torgb:
             styles = styles / np.sqrt(self.in_channels * self.conv_kernel**2)
 
-        use_half = self.use_fp16 and not force_fp32 and x.is_cuda
         dtype = torch.float16 if use_half else torch.float32
         x = modulated_conv2d(
             x.to(dtype),

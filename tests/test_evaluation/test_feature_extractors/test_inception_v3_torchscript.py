@@ -131,6 +131,7 @@ def test_nvlabs_export_is_called_with_uint8_and_return_features(tmp_path):
     assert ext.cache_name.startswith('inception-2015-12-05-')
 
 
+@pytest.mark.cuda
 @pytest.mark.skipif(not torch.cuda.is_available(), reason='needs CUDA')
 def test_cuda_features_match_cpu(inception):
     imgs = known_image()

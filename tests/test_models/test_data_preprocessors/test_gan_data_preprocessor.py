@@ -68,6 +68,7 @@ def test_list_of_dict_samples_and_errors():
         pre(dict(data_samples=None))
 
 
+@pytest.mark.cuda
 @pytest.mark.skipif(not torch.cuda.is_available(), reason='needs CUDA')
 def test_moves_to_cuda():
     pre = MODELS.build(dict(type='GANDataPreprocessor')).cuda()

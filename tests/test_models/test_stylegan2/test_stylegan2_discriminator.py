@@ -226,6 +226,7 @@ def test_bad_inputs():
         _tiny(mbstd_cfg=dict(group_size=4))
 
 
+@pytest.mark.cuda
 @pytest.mark.skipif(not torch.cuda.is_available(), reason='needs CUDA')
 def test_fp16_scales_on_cuda():
     torch.manual_seed(0)

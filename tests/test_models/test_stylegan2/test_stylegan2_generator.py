@@ -282,6 +282,7 @@ def test_gradcheck_tiny_generator():
         lambda z: G.mapping(z), (z, ), eps=1e-6, atol=1e-6, fast_mode=True)
 
 
+@pytest.mark.cuda
 @pytest.mark.skipif(not torch.cuda.is_available(), reason='needs CUDA')
 def test_fp16_scales_on_cuda():
     torch.manual_seed(0)
