@@ -287,8 +287,11 @@ def apply_schedule_options(cfg: Config, args: argparse.Namespace,
     if args.snap is not None:
         interval = kimg_to_iters(args.snap, global_batch)
         cfg.default_hooks.checkpoint.interval = interval
-        for hook in cfg.get('custom_hooks', None) or []:
-            if hook.get('type') == 'GenVisualizationHook':
+        hooks = list(cfg.default_hooks.values()) + list(
+            cfg.get('custom_hooks', None) or [])
+        for hook in hooks:
+            if (isinstance(hook, dict)
+                    and hook.get('type') == 'GenVisualizationHook'):
                 hook.interval = interval
         if cfg.get('val_evaluator', None) is not None:
             cfg.train_cfg.val_interval = interval

@@ -58,8 +58,8 @@ def test_data_kimg_snap_mirror_write_keys(train_tool, monkeypatch, labelled):
     assert cfg.train_dataloader.batch_size == 8
     assert cfg.train_cfg.max_iters == 4
     assert cfg.default_hooks.checkpoint.interval == 2
-    vis = [h for h in cfg.custom_hooks if h.type == 'GenVisualizationHook']
-    assert vis[0].interval == 2
+    assert cfg.default_hooks.visualization.type == 'GenVisualizationHook'
+    assert cfg.default_hooks.visualization.interval == 2
     for key in ('train_dataloader', 'test_dataloader'):
         assert cfg[key].dataset.data_root == labelled
         assert cfg[key].dataset.mirror is True
