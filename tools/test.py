@@ -11,9 +11,8 @@ from typing import Dict, List, Optional
 
 from mmengine.config import Config, DictAction
 from mmengine.dist import is_main_process
-from mmengine.runner import Runner
 
-from mmgen_ada.engine.runner import setup_cpu_distributed
+from mmgen_ada.engine.runner import build_runner, setup_cpu_distributed
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -75,7 +74,7 @@ def format_metrics(metrics: Dict[str, float]) -> str:
 def main(argv: Optional[List[str]] = None) -> Dict[str, float]:
     args = parse_args(argv)
     cfg = merge_args(Config.fromfile(args.config), args)
-    runner = Runner.from_cfg(cfg)
+    runner = build_runner(cfg)
     metrics = runner.test()
     if is_main_process():
         print(format_metrics(metrics), flush=True)

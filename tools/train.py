@@ -5,9 +5,8 @@ import os
 import os.path as osp
 
 from mmengine.config import Config, DictAction
-from mmengine.runner import Runner
 
-from mmgen_ada.engine.runner import setup_cpu_distributed
+from mmgen_ada.engine.runner import build_runner, setup_cpu_distributed
 
 
 def parse_args() -> argparse.Namespace:
@@ -83,7 +82,7 @@ def _optim_wrapper_cfgs(cfg: Config) -> list:
 def main() -> None:
     args = parse_args()
     cfg = merge_args(Config.fromfile(args.config), args)
-    runner = Runner.from_cfg(cfg)
+    runner = build_runner(cfg)
     runner.train()
 
 

@@ -31,7 +31,8 @@ from mmengine.config import Config, DictAction
 from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 
-from mmgen_ada.engine.checkpoint import register_checkpoint_safe_globals
+from mmgen_ada.engine.checkpoint import read_checkpoint
+from mmgen_ada.engine.runner import build_runner
 
 _ITER = re.compile(r'iter_(\d+)\.pth$')
 
@@ -113,16 +114,13 @@ def evaluate(config: str,
     cfg.load_from = checkpoint
     cfg.resume = False
     cfg.launcher = 'none'
-    runner = Runner.from_cfg(cfg)
+    runner = build_runner(cfg)
     result = dict(runner.test())
     sign = real_sign_mean(runner)
     if sign is not None:
         result['D_real_sign'] = sign
 
-    # weights_only loading, with exactly the types mmengine checkpoints hold
-    # allow-listed.
-    register_checkpoint_safe_globals()
-    ckpt = torch.load(checkpoint, map_location='cpu', weights_only=True)
+    ckpt = read_checkpoint(checkpoint)
     meta_iter = ckpt.get('meta', {}).get('iter')
     match = _ITER.search(checkpoint)
     if meta_iter is not None:
