@@ -24,10 +24,11 @@ from .safe_globals import register_checkpoint_safe_globals
 
 MapLocation = Union[str, torch.device, Callable, None]
 
-# Torch's refusal of a global explains itself after this marker; the text
-# before it advises loading with weights_only=False, which we never do.
+# What torch's weights-only unpickler refused; the rest of its message
+# advises loading with weights_only=False or allow-listing, never done here.
 _TORCH_REFUSAL = re.compile(
-    r'(Unsupported global:.*|Trying to load unsupported GLOBAL.*)')
+    r'(?:Unsupported global: GLOBAL|unsupported GLOBAL|Unsupported operand)'
+    r' (\S+)')
 
 
 class CheckpointReadError(ValueError):
@@ -42,7 +43,9 @@ def _remote_bytes(path: str) -> bytes:
 def _refusal_reason(error: BaseException) -> str:
     """What torch refused, without its advice to disable weights_only."""
     match = _TORCH_REFUSAL.search(str(error))
-    return match.group(1).strip() if match else type(error).__name__
+    if match is None:
+        return type(error).__name__
+    return match.group(0).replace('GLOBAL', 'global').strip()
 
 
 def read_checkpoint(path: str, map_location: MapLocation = 'cpu') -> dict:
@@ -97,7 +100,7 @@ def read_checkpoint(path: str, map_location: MapLocation = 'cpu') -> dict:
                 f'checkpoint {path} holds objects other than tensors and '
                 f'plain data ({_refusal_reason(e)}); mmgen-ada does not '
                 'unpickle code from checkpoints. Re-save its state dicts '
-                'with torch.save from a trusted environment.') from e
+                'with torch.save from a trusted environment.') from None
         raise CheckpointReadError(
             f'checkpoint {path} is not a readable torch checkpoint '
             f'({type(e).__name__}: {str(e)[:200]})') from e
