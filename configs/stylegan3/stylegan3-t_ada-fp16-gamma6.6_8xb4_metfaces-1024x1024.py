@@ -31,6 +31,9 @@ model = dict(
 # (https://api.ngc.nvidia.com/v2/models/nvidia/research/stylegan3/versions/1/
 #  files/stylegan3-t-ffhq-1024x1024.pkl). Set to None to train from scratch.
 load_from = 'checkpoints/stylegan3-t-ffhq-1024x1024.pth'
+# The converted network has no ADA state (discriminator.data_aug.*): load
+# the rest, start ADA afresh; every skipped key is logged.
+partial_load = True
 
 optim_wrapper = dict(
     constructor='LazyRegOptimWrapperConstructor',

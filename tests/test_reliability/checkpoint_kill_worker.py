@@ -37,8 +37,8 @@ def _is_checkpoint_write(fd: int) -> bool:
     except OSError:
         return False
     target = tmp_target(name) or ''
-    return target == 'last_checkpoint' or re.fullmatch(
-        r'iter_\d+\.pth', target) is not None
+    return target == 'last_checkpoint' or re.fullmatch(r'iter_\d+\.pth',
+                                                       target) is not None
 
 
 class SlowFile:
@@ -107,5 +107,6 @@ def train(work_dir: str,
             return SlowFile(raw, pause, writing)
 
         os.fdopen = slow_fdopen  # this child process only
-    build_runner(toy_config(work_dir, max_keep, max_iters,
-                            **(overrides or {}))).train()
+    build_runner(
+        toy_config(work_dir, max_keep, max_iters, **(overrides
+                                                     or {}))).train()

@@ -16,7 +16,6 @@ optim_wrapper = dict(optimizer=dict(type='Adam', lr=0.01))
 randomness = dict(seed=0)
 
 default_hooks = dict(
-    logger=dict(interval=1),
-    checkpoint=dict(interval=1, max_keep_ckpts=3))
+    logger=dict(interval=1), checkpoint=dict(interval=1, max_keep_ckpts=3))
 env_cfg = dict(dist_cfg=dict(backend='gloo'))
 launcher = 'none'

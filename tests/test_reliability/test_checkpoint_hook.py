@@ -47,8 +47,8 @@ def test_failed_save_keeps_the_previous_checkpoint(tmp_path, toy_cfg,
                                                    monkeypatch):
     work_dir = tmp_path / 'work'
     options = {'default_hooks.checkpoint.max_keep_ckpts': 1}
-    build_runner(toy_cfg(work_dir, **options,
-                         **{'train_cfg.max_iters': 2})).train()
+    build_runner(toy_cfg(work_dir, **options, **{'train_cfg.max_iters':
+                                                 2})).train()
     assert _last(work_dir) == str(work_dir / 'iter_2.pth')
 
     def killed(*args, **kwargs):
@@ -78,9 +78,8 @@ def test_rotation_after_save_and_stale_tmp_removal(tmp_path, toy_cfg):
         })
     build_runner(cfg).train()
     names = sorted(os.listdir(work_dir))
-    assert [n for n in names if n.endswith('.pth')] == [
-        'iter_3.pth', 'iter_4.pth'
-    ]
+    assert [n for n in names
+            if n.endswith('.pth')] == ['iter_3.pth', 'iter_4.pth']
     assert not set(leftovers) & set(names)
     assert foreign in names  # not a file of this run's checkpoints
     last = read_checkpoint(str(work_dir / 'iter_4.pth'))
@@ -97,3 +96,33 @@ def test_atomic_write_honours_the_umask(tmp_path, umask):
     finally:
         os.umask(old)
     assert stat.S_IMODE(os.stat(tmp_path / 'file').st_mode) == 0o666 & ~umask
+
+
+def test_failed_best_save_keeps_the_previous_best(tmp_path, toy_cfg,
+                                                  monkeypatch):
+    work_dir = tmp_path / 'work'
+    cfg = toy_cfg(
+        work_dir, **{
+            'train_cfg.max_iters': 1,
+            'default_hooks.checkpoint.save_best': 'acc',
+            'default_hooks.checkpoint.rule': 'greater'
+        })
+    runner = build_runner(cfg)
+    runner.train()
+    hook = next(
+        h for h in runner.hooks if type(h).__name__ == 'AtomicCheckpointHook')
+    hook.after_val_epoch(runner, {'acc': 0.5})
+    best = hook.best_ckpt_path
+    assert osp.isfile(best)
+
+    def killed(*args, **kwargs):
+        raise KeyboardInterrupt('killed while saving')
+
+    monkeypatch.setattr(runner, 'save_checkpoint', killed)
+    with pytest.raises(KeyboardInterrupt):
+        hook.after_val_epoch(runner, {'acc': 0.9})
+    assert osp.isfile(best)  # mmengine deleted it before saving
+    monkeypatch.undo()
+    runner.train_loop._iter += 1  # a later evaluation
+    hook.after_val_epoch(runner, {'acc': 0.95})
+    assert not osp.exists(best) and osp.isfile(hook.best_ckpt_path)

@@ -58,8 +58,8 @@ def forkserver():
 
 
 def _checkpoints(work_dir):
-    return sorted(n for n in os.listdir(work_dir)
-                  if re.fullmatch(r'iter_\d+\.pth', n))
+    return sorted(
+        n for n in os.listdir(work_dir) if re.fullmatch(r'iter_\d+\.pth', n))
 
 
 def _check_work_dir(work_dir, max_keep, previous_iter):
@@ -75,8 +75,9 @@ def _check_work_dir(work_dir, max_keep, previous_iter):
     ckpt = read_checkpoint(path)
     iteration = ckpt['meta']['iter']
     assert osp.basename(path) == f'iter_{iteration}.pth'
-    assert all(torch.isfinite(v).all() for v in ckpt['state_dict'].values()
-               if v.is_floating_point())
+    assert all(
+        torch.isfinite(v).all() for v in ckpt['state_dict'].values()
+        if v.is_floating_point())
     if previous_iter is not None:
         assert iteration >= previous_iter, 'training progress was lost'
     kept = _checkpoints(work_dir)
@@ -88,8 +89,8 @@ def _check_work_dir(work_dir, max_keep, previous_iter):
 def _tensors_equal(a, b):
     assert a.keys() == b.keys()
     return [
-        k for k in a if isinstance(a[k], torch.Tensor)
-        and not torch.equal(a[k], b[k])
+        k for k in a
+        if isinstance(a[k], torch.Tensor) and not torch.equal(a[k], b[k])
     ]
 
 
@@ -100,9 +101,9 @@ def _resume_with_train_py(worker, work_dir, max_keep, max_iters):
         PYTHONPATH=os.pathsep.join([REPO, HERE]))
     proc = subprocess.run([
         sys.executable,
-        osp.join(REPO, 'tools', 'train.py'), worker.TOY_CONFIG, '--work-dir',
-        work_dir, '--resume', '--cfg-options',
-        f'train_cfg.max_iters={max_iters}',
+        osp.join(REPO, 'tools',
+                 'train.py'), worker.TOY_CONFIG, '--work-dir', work_dir,
+        '--resume', '--cfg-options', f'train_cfg.max_iters={max_iters}',
         f'default_hooks.checkpoint.max_keep_ckpts={max_keep}'
     ],
                           cwd=REPO,
@@ -136,7 +137,8 @@ def test_kill_anywhere_keeps_a_checkpoint_and_resume_is_exact(
         proc.kill()
         proc.join()
         assert proc.exitcode == -9, f'trial {trial} ended by itself'
-        killed_mid_write += any(n.endswith('.tmp') for n in os.listdir(work_dir))
+        killed_mid_write += any(
+            n.endswith('.tmp') for n in os.listdir(work_dir))
         last_iter = _check_work_dir(work_dir, max_keep, last_iter)
     assert last_iter is not None, 'no checkpoint was ever written'
     assert killed_mid_write >= 1, 'no kill interrupted a write'

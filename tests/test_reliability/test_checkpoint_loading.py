@@ -100,8 +100,9 @@ def test_test_tool_refuses_another_architecture(tmp_path, monkeypatch):
                 'discriminator.threshold': torch.tensor(0.0),
                 'cur_nimg': torch.tensor(0)
             }), ckpt)
-    with pytest.raises(StateDictMismatchError,
-                       match=r'offset: checkpoint \(3,\) vs model \(\)'):
+    with pytest.raises(
+            StateDictMismatchError,
+            match=r'offset: checkpoint \(3,\) vs model \(\)'):
         tool.main([
             osp.join(TOOLS_TESTS, 'toy_eval_config.py'),
             str(ckpt), '--work-dir',
@@ -121,8 +122,9 @@ def test_unreadable_checkpoint_is_named(tmp_path, kind):
     if kind == 'empty':
         path.write_bytes(b'')
     elif kind in ('truncated', 'code'):
-        torch.save(dict(w=torch.zeros(1000), e=_Evil() if kind == 'code'
-                        else 0), path)
+        torch.save(
+            dict(w=torch.zeros(1000), e=_Evil() if kind == 'code' else 0),
+            path)
         if kind == 'truncated':
             data = path.read_bytes()
             path.write_bytes(data[:len(data) // 2])
@@ -146,9 +148,9 @@ def test_unreadable_checkpoint_is_named(tmp_path, kind):
 def test_refused_global_is_named_without_torch_advice(tmp_path):
     path = tmp_path / 'code.pth'
     torch.save(dict(e=_Evil()), path)
-    with pytest.raises(CheckpointReadError,
-                       match=r'\(Unsupported global: global print\)'
-                       ) as info:
+    with pytest.raises(
+            CheckpointReadError,
+            match=r'\(Unsupported global: global print\)') as info:
         read_checkpoint(str(path))
     # torch's message (which advises weights_only=False) is not chained.
     assert info.value.__cause__ is None and info.value.__suppress_context__

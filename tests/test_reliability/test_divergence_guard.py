@@ -66,9 +66,10 @@ def test_isolated_nonfinite_losses_are_tolerated(tmp_path):
         _step(hook, runner, loss)  # never 3 in a row; 'other' not a loss
     _step(hook, runner, torch.tensor(math.nan))
     _step(hook, runner, math.nan)
-    with pytest.raises(TrainingDivergedError,
-                       match='3 consecutive iteration.*from iteration 7.*'
-                       'loss=-inf.*none \\(no checkpoint'):
+    with pytest.raises(
+            TrainingDivergedError,
+            match='3 consecutive iteration.*from iteration 7.*'
+            'loss=-inf.*none \\(no checkpoint'):
         _step(hook, runner, -math.inf)
 
 

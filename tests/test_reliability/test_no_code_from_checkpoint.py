@@ -48,8 +48,8 @@ def test_init_model_never_executes_meta_cfg_text(tmp_path):
             f'_x = {_payload(marker)}\n')
     ckpt = tmp_path / 'evil.pth'
     torch.save(dict(meta=dict(cfg=text), state_dict=_toy_state_dict()), ckpt)
-    with pytest.raises(CheckpointConfigError,
-                       match='line 2 .* never executed'):
+    with pytest.raises(
+            CheckpointConfigError, match='line 2 .* never executed'):
         init_model(checkpoint=str(ckpt))
     assert not marker.exists()
 
@@ -64,11 +64,10 @@ def test_plain_data_config_cannot_name_an_importable_function(tmp_path):
             meta=dict(
                 cfg=dict(
                     model=dict(
-                        type='subprocess.getoutput',
-                        cmd=f'touch {marker}'))),
+                        type='subprocess.getoutput', cmd=f'touch {marker}'))),
             state_dict={}), ckpt)
-    with pytest.raises(CheckpointConfigError,
-                       match="model.type='subprocess.getoutput'"):
+    with pytest.raises(
+            CheckpointConfigError, match="model.type='subprocess.getoutput'"):
         init_model(checkpoint=str(ckpt))
     assert not marker.exists()
 
@@ -141,8 +140,7 @@ def _generator_record(class_name='Generator', **kwargs):
 
 def test_nvlabs_converter_refuses_foreign_class_names(tmp_path):
     marker = tmp_path / 'MARKER'
-    record = _generator_record(
-        class_name=f"0))))\n_x = {_payload(marker)}\n#")
+    record = _generator_record(class_name=f"0))))\n_x = {_payload(marker)}\n#")
     with pytest.raises(ValueError, match='expected one of .*Generator'):
         convert_nvlabs_pickle(dict(G=record, D=None, G_ema=None))
     with pytest.raises(ValueError, match='expected one of .*Generator'):
@@ -156,8 +154,9 @@ def test_nvlabs_converter_refuses_non_plain_kwargs(tmp_path):
     # would have reached the stored config.
     nested = NVlabsModuleRecord(_payload(marker), '', 6, {})
     record = _generator_record(synthesis_kwargs=dict(conv_clamp=nested))
-    with pytest.raises(ValueError,
-                       match='synthesis_kwargs.conv_clamp is a '
-                       'NVlabsModuleRecord'):
+    with pytest.raises(
+            ValueError,
+            match='synthesis_kwargs.conv_clamp is a '
+            'NVlabsModuleRecord'):
         nvlabs_generator_cfg(record)
     assert not marker.exists()

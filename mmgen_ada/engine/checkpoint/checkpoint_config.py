@@ -60,7 +60,6 @@ def _source_segment(node: ast.AST) -> str:
         return '?'
 
 
-
 def _literal(node: ast.AST, where: str) -> Any:
     if isinstance(node, ast.Constant):
         return node.value
@@ -72,8 +71,8 @@ def _literal(node: ast.AST, where: str) -> Any:
             _literal(k, where): _literal(v, where)
             for k, v in zip(node.keys, node.values)
         }
-    if (isinstance(node, ast.UnaryOp)
-            and isinstance(node.op, (ast.USub, ast.UAdd))
+    if (isinstance(node, ast.UnaryOp) and isinstance(node.op,
+                                                     (ast.USub, ast.UAdd))
             and isinstance(node.operand, ast.Constant)
             and isinstance(node.operand.value, (int, float))):
         value = node.operand.value

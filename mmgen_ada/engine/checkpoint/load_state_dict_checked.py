@@ -109,16 +109,18 @@ def load_state_dict_checked(model: nn.Module,
             '--cfg-options partial_load=True).')
     skipped = {k.split(':')[0] for k in fit.mismatched} | set(fit.unexpected)
     model.load_state_dict(
-        {k: v
-         for k, v in state_dict.items() if k not in skipped},
+        {
+            k: v
+            for k, v in state_dict.items() if k not in skipped
+        },
         strict=False)
     print_log(
         f'partial_load: loaded {len(state_dict) - len(skipped)} tensors of '
-        f'{source}; skipped: ' + '; '.join(
-            f'{name}: {keys}'
-            for name, keys in (('shape mismatches', fit.mismatched),
-                               ('missing from the checkpoint', fit.missing),
-                               ('not in the model', fit.unexpected)) if keys),
+        f'{source}; skipped: ' +
+        '; '.join(f'{name}: {keys}' for name, keys in (
+            ('shape mismatches', fit.mismatched),
+            ('missing from the checkpoint', fit.missing),
+            ('not in the model', fit.unexpected)) if keys),
         logger=logger,
         level=logging.WARNING)
     return fit

@@ -92,8 +92,7 @@ def read_checkpoint(path: str, map_location: MapLocation = 'cpu') -> dict:
         raise CheckpointReadError(
             f'checkpoint {path} is truncated or corrupt and cannot be read '
             f'({type(e).__name__}); a save was probably interrupted or the '
-            'copy is incomplete. Use an earlier checkpoint of the run.'
-        ) from e
+            'copy is incomplete. Use an earlier checkpoint of the run.') from e
     except Exception as e:  # torch raises pickle and zip errors of its own
         if 'weights_only' in str(e) or 'GLOBAL' in str(e):
             raise CheckpointReadError(
@@ -109,4 +108,3 @@ def read_checkpoint(path: str, map_location: MapLocation = 'cpu') -> dict:
             f'checkpoint {path} holds a {type(checkpoint).__name__}; '
             'expected a dict (an mmengine checkpoint or a state dict)')
     return checkpoint
-

@@ -5,7 +5,7 @@ import os
 import os.path as osp
 import re
 from collections import deque
-from typing import Any, FrozenSet
+from typing import Any, FrozenSet, List, Tuple
 
 from mmengine.dist import is_main_process
 from mmengine.hooks import CheckpointHook
@@ -20,6 +20,33 @@ def _allowed_arguments() -> FrozenSet[str]:
     params = inspect.signature(CheckpointHook.__init__).parameters.values()
     return frozenset(p.name for p in params
                      if p.name != 'self' and p.kind is not p.VAR_KEYWORD)
+
+
+class _DeferredRemoval:
+    """A file backend whose deletions wait until :meth:`flush`.
+
+    mmengine's best-checkpoint logic deletes the previous best before
+    writing the new one; run through this proxy, the deletions happen after.
+    """
+
+    def __init__(self, backend) -> None:
+        self._backend = backend
+        self._pending: List[Tuple[str, str]] = []
+
+    def remove(self, path: str) -> None:
+        self._pending.append(('remove', path))
+
+    def rmtree(self, path: str) -> None:
+        self._pending.append(('rmtree', path))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._backend, name)
+
+    def flush(self) -> None:
+        for method, path in self._pending:
+            if self._backend.exists(path):
+                getattr(self._backend, method)(path)
+        self._pending.clear()
 
 
 @HOOKS.register_module()
@@ -37,7 +64,8 @@ class AtomicCheckpointHook(CheckpointHook):
     2. then rewrites ``last_checkpoint`` atomically,
     3. and only then deletes checkpoints beyond ``max_keep_ckpts``.
 
-    The kept list saved in a checkpoint (message hub ``keep_ckpt_ids``)
+    Best checkpoints (``save_best``) are likewise written before the
+    previous best is deleted. The kept list saved in a checkpoint (message hub ``keep_ckpt_ids``)
     still includes the ones step 3 deletes, so a run killed between steps 2
     and 3 deletes them when resumed. On start (``before_train``), leftover
     temporary files of killed writes to this run's checkpoints and
@@ -135,3 +163,15 @@ class AtomicCheckpointHook(CheckpointHook):
                     self._remove_checkpoint(old)
             self.keep_ckpt_ids = deque(keep, self.max_keep_ckpts)
             runner.message_hub.update_info('keep_ckpt_ids', list(keep))
+
+    def _save_best_checkpoint(self, runner, metrics) -> None:
+        """mmengine's best-checkpoint logic, deleting only after saving."""
+        backend = self.file_backend
+        deferred = _DeferredRemoval(backend)
+        self.file_backend = deferred
+        try:
+            super()._save_best_checkpoint(runner, metrics)
+        finally:
+            self.file_backend = backend
+        if is_main_process():
+            deferred.flush()

@@ -34,7 +34,8 @@ def _nonfinite_losses(outputs: Optional[dict]) -> List[str]:
         else:
             continue
         if not finite:
-            bad.append(f'{key}={value if isinstance(value, Number) else "nan"}')
+            bad.append(
+                f'{key}={value if isinstance(value, Number) else "nan"}')
     return bad
 
 
@@ -89,8 +90,8 @@ class DivergenceGuardHook(Hook):
     priority = 'LOW'  # after GeneratorEMAHook (NORMAL), before saving
 
     def __init__(self, patience: int = 3, check_weights: bool = True) -> None:
-        if isinstance(patience, bool) or not isinstance(patience,
-                                                        int) or patience < 1:
+        if isinstance(patience,
+                      bool) or not isinstance(patience, int) or patience < 1:
             raise ValueError(
                 f'DivergenceGuardHook: patience must be an int >= 1, got '
                 f'{patience!r}')
@@ -141,16 +142,16 @@ class DivergenceGuardHook(Hook):
             return
         parts = []
         if self._streak:
-            parts.append(f'non-finite losses for {self._streak} consecutive '
-                         f'iteration(s) from iteration {self._first_bad_iter}'
-                         + (f' ({", ".join(losses[:_SHOWN])})'
-                            if losses else ''))
+            parts.append(
+                f'non-finite losses for {self._streak} consecutive '
+                f'iteration(s) from iteration {self._first_bad_iter}' +
+                (f' ({", ".join(losses[:_SHOWN])})' if losses else ''))
         if weights_bad:
             more = (f' and {len(weights) - _SHOWN} more'
                     if len(weights) > _SHOWN else '')
-            parts.append('non-finite weights/optimizer state' + (
-                f' ({", ".join(weights[:_SHOWN])}{more})' if weights else
-                ' on another rank'))
+            parts.append('non-finite weights/optimizer state' +
+                         (f' ({", ".join(weights[:_SHOWN])}{more})'
+                          if weights else ' on another rank'))
         message = (
             f'Training diverged at iteration {runner.iter + 1}: '
             f'{"; ".join(parts)}. Stopped before saving a checkpoint of '

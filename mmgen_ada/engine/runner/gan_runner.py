@@ -69,12 +69,12 @@ class GANRunner(Runner):
         finally:
             self._resuming = False
 
-    def load_checkpoint(self,
-                        filename: str,
-                        map_location: Union[str, Callable] = 'cpu',
-                        strict: Optional[bool] = None,
-                        revise_keys: Optional[List[Tuple[str, str]]] = None
-                        ) -> dict:
+    def load_checkpoint(
+            self,
+            filename: str,
+            map_location: Union[str, Callable] = 'cpu',
+            strict: Optional[bool] = None,
+            revise_keys: Optional[List[Tuple[str, str]]] = None) -> dict:
         """Read a checkpoint and load its weights into the model.
 
         Args:
@@ -107,9 +107,8 @@ class GANRunner(Runner):
             strict = self._resuming or not self.cfg.get('partial_load', False)
         state_dict = checkpoint.get('state_dict', checkpoint)
         for pattern, replacement in (revise_keys or [(r'^module\.', '')]):
-            state_dict = type(state_dict)(
-                (re.sub(pattern, replacement, k), v)
-                for k, v in state_dict.items())
+            state_dict = type(state_dict)((re.sub(pattern, replacement, k), v)
+                                          for k, v in state_dict.items())
         model = self.model.module if is_model_wrapper(
             self.model) else self.model
         load_state_dict_checked(
