@@ -65,9 +65,9 @@ class AtomicCheckpointHook(CheckpointHook):
     3. and only then deletes checkpoints beyond ``max_keep_ckpts``.
 
     Best checkpoints (``save_best``) are likewise written before the
-    previous best is deleted. The kept list saved in a checkpoint (message hub ``keep_ckpt_ids``)
-    still includes the ones step 3 deletes, so a run killed between steps 2
-    and 3 deletes them when resumed. On start (``before_train``), leftover
+    previous best is deleted. The kept list saved in a checkpoint (message
+    hub ``keep_ckpt_ids``) still includes the ones step 3 deletes, so a run
+    killed between steps 2 and 3 deletes them when resumed. On start (``before_train``), leftover
     temporary files of killed writes to this run's checkpoints and
     ``last_checkpoint`` are removed.
 
