@@ -28,14 +28,17 @@ def _nonfinite_losses(outputs: Optional[dict]) -> List[str]:
         if 'loss' not in key.lower():
             continue
         if isinstance(value, torch.Tensor):
-            finite = bool(torch.isfinite(value.detach()).all())
+            value = value.detach()
+            if bool(torch.isfinite(value).all()):
+                continue
+            shown = value.item() if value.numel() == 1 else 'non-finite'
         elif isinstance(value, Number):
-            finite = math.isfinite(value)
+            if math.isfinite(value):
+                continue
+            shown = value
         else:
             continue
-        if not finite:
-            bad.append(
-                f'{key}={value if isinstance(value, Number) else "nan"}')
+        bad.append(f'{key}={shown}')
     return bad
 
 
@@ -110,12 +113,14 @@ class DivergenceGuardHook(Hook):
                 return f.read().strip() or 'none'
         return 'none (no checkpoint saved in this work dir)'
 
-    def _any_rank(self, flag: bool) -> bool:
+    @staticmethod
+    def _any_rank(*flags: bool) -> List[bool]:
+        """Each flag OR-ed over all ranks (one all-reduce)."""
         if get_world_size() == 1:
-            return flag
-        tensor = torch.tensor(float(flag))
+            return list(flags)
+        tensor = torch.tensor([float(f) for f in flags])
         all_reduce(tensor, op='max')
-        return bool(tensor.item())
+        return [bool(v) for v in tensor.tolist()]
 
     def after_train_iter(self,
                          runner,
@@ -131,13 +136,13 @@ class DivergenceGuardHook(Hook):
             weights = _nonfinite_tensors(model.state_dict().items())
             weights += _nonfinite_tensors(
                 _optimizer_tensors(runner.optim_wrapper))
-        if self._any_rank(bool(losses)):
+        losses_bad, weights_bad = self._any_rank(bool(losses), bool(weights))
+        if losses_bad:
             if self._streak == 0:
                 self._first_bad_iter = runner.iter + 1
             self._streak += 1
         else:
             self._streak = 0
-        weights_bad = self._any_rank(bool(weights))
         if not weights_bad and self._streak < self.patience:
             return
         parts = []
