@@ -85,3 +85,24 @@ def test_nonfinite_weights_stop_at_once(tmp_path):
 def test_bad_patience_is_refused(patience):
     with pytest.raises(ValueError, match='patience'):
         DivergenceGuardHook(patience=patience)
+
+
+def test_nonfinite_optimizer_state_of_a_gan_stops_the_run(tmp_path):
+    from mmengine.optim import OptimWrapper, OptimWrapperDict
+    model = nn.ModuleDict(
+        dict(generator=nn.Linear(2, 2), disc=nn.Linear(2, 1)))
+    wrappers = {}
+    for name, module in model.items():
+        optimizer = torch.optim.Adam(module.parameters())
+        module(torch.ones(1, 2)).sum().backward()
+        optimizer.step()
+        wrappers[name] = OptimWrapper(optimizer)
+    runner = _runner(tmp_path, model)
+    runner.optim_wrapper = OptimWrapperDict(**wrappers)
+    hook = DivergenceGuardHook()
+    _step(hook, runner, 1.0)  # all finite
+    state = wrappers['disc'].optimizer.state
+    next(iter(state.values()))['exp_avg_sq'][0] = math.nan
+    with pytest.raises(
+            TrainingDivergedError, match='optimizer disc state 0.exp_avg_sq'):
+        _step(hook, runner, 1.0)
