@@ -11,10 +11,10 @@ from typing import Dict, List, Optional
 
 from mmengine.config import Config
 from mmengine.dist import is_main_process
-from mmengine.runner import Runner
 
 from mmgen_ada.engine.config_validation import validate_config
-from mmgen_ada.engine.runner import CfgOptionsAction, setup_cpu_distributed
+from mmgen_ada.engine.runner import (CfgOptionsAction, build_runner,
+                                     setup_cpu_distributed)
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -78,7 +78,7 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, float]:
     args = parse_args(argv)
     cfg = merge_args(Config.fromfile(args.config), args)
     validate_config(cfg)  # unknown keys, wrong types: fail before building
-    runner = Runner.from_cfg(cfg)
+    runner = build_runner(cfg)
     metrics = runner.test()
     if is_main_process():
         print(format_metrics(metrics), flush=True)

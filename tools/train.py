@@ -8,14 +8,14 @@ import os
 
 from mmengine.config import Config
 from mmengine.logging import print_log
-from mmengine.runner import Runner
 
 from mmgen_ada.apis.train_options import (add_short_path_arguments,
                                           apply_schedule_options,
                                           apply_short_path_options,
                                           default_work_dir, load_train_config)
 from mmgen_ada.engine.config_validation import validate_config
-from mmgen_ada.engine.runner import CfgOptionsAction, setup_cpu_distributed
+from mmgen_ada.engine.runner import (CfgOptionsAction, build_runner,
+                                     setup_cpu_distributed)
 from mmgen_ada.engine.runner.global_batch import launcher_world_size
 from mmgen_ada.engine.runner.run_summary import run_summary
 
@@ -120,7 +120,7 @@ def main() -> None:
     args = parse_args()
     cfg = merge_args(load_train_config(args), args)
     validate_config(cfg)  # unknown keys, wrong types: fail before building
-    runner = Runner.from_cfg(cfg)
+    runner = build_runner(cfg)
     summary, warnings = run_summary(runner, world_size(args))
     print_log(summary, logger=runner.logger)
     for warning in warnings:

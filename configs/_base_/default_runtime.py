@@ -1,22 +1,27 @@
 default_scope = 'mmgen_ada'
+# Checkpoints store the config as data, load strictly (see
+# docs/reliability.md); `partial_load = True` loads only matching tensors.
+runner_type = 'GANRunner'
 
 default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=10, log_metric_by_epoch=False),
     param_scheduler=dict(type='ParamSchedulerHook'),
+    # Atomic save, then `last_checkpoint`, then rotation: a kill at any
+    # moment leaves a loadable checkpoint.
     checkpoint=dict(
-        type='CheckpointHook',
+        type='AtomicCheckpointHook',
         interval=1000,
         by_epoch=False,
         max_keep_ckpts=5,
         save_last=True,
-        # Write through a temporary file + rename: a run killed while saving
-        # never leaves a truncated checkpoint behind.
         backend_args=dict(backend='atomic_local')),
+    # Stops a run whose losses/weights are non-finite before it is saved.
+    divergence_guard=dict(type='DivergenceGuardHook', patience=3),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     # Fixed-latent G_ema samples (and augmented reals) in work_dir/samples.
-    # mmengine cannot set an extra default hook to None; to switch it off,
-    # pop it: cfg.default_hooks.pop('visualization').
+    # Off: default_hooks = dict(visualization=None) (GANRunner accepts None
+    # for every default hook).
     visualization=dict(
         type='GenVisualizationHook', interval=5000, num_samples=64),
 )

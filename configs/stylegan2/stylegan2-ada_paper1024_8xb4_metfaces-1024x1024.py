@@ -41,3 +41,5 @@ default_hooks = dict(checkpoint=dict(interval=6250))
 #       checkpoints/stylegan2_ffhq-1024x1024_nvlabs-noaug.pth
 # G_ema ramp-up stays off when starting from a trained network.
 load_from = 'checkpoints/stylegan2_ffhq-1024x1024_nvlabs-noaug.pth'
+# The converted network has no ADA state (discriminator.data_aug.*): the
+# runner keeps ADA's initial state and loads every weight strictly.

@@ -34,6 +34,8 @@ model = dict(
 #  files/stylegan3-r-ffhq-1024x1024.pkl). Set to None to train from scratch
 # (then also restore blur_init_sigma=10 and ema_rampup=0.05).
 load_from = 'checkpoints/stylegan3-r-ffhq-1024x1024.pth'
+# The converted network has no ADA state (discriminator.data_aug.*): the
+# runner keeps ADA's initial state and loads every weight strictly.
 
 optim_wrapper = dict(
     constructor='LazyRegOptimWrapperConstructor',

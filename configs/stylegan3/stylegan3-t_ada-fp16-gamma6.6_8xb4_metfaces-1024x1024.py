@@ -32,6 +32,8 @@ model = dict(
 # (https://api.ngc.nvidia.com/v2/models/nvidia/research/stylegan3/versions/1/
 #  files/stylegan3-t-ffhq-1024x1024.pkl). Set to None to train from scratch.
 load_from = 'checkpoints/stylegan3-t-ffhq-1024x1024.pth'
+# The converted network has no ADA state (discriminator.data_aug.*): the
+# runner keeps ADA's initial state and loads every weight strictly.
 
 optim_wrapper = dict(
     constructor='LazyRegOptimWrapperConstructor',

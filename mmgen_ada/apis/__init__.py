@@ -1,7 +1,6 @@
 # Copyright (c) mmgen-ada contributors. All rights reserved.
 """Inference and interoperability helpers used by ``tools/``."""
-from .checkpoint_file import (CheckpointFileError, read_checkpoint_file,
-                              sniff_checkpoint_format)
+from .checkpoint_file import read_nvlabs_snapshot
 from .inference import (get_generator, init_model, make_labels, run_synthesis,
                         sample, seeds_to_z, synthesize, to_uint8_hwc)
 from .num_range import parse_num_range
@@ -19,9 +18,9 @@ from .projector import load_target_image, noise_regularization, project
 from .style_mixing import style_mixing
 
 __all__ = [
-    'read_checkpoint_file', 'sniff_checkpoint_format', 'CheckpointFileError',
-    'init_model', 'get_generator', 'sample', 'synthesize', 'seeds_to_z',
-    'make_labels', 'to_uint8_hwc', 'run_synthesis', 'parse_num_range', 'style_mixing', 'project',
+    'read_nvlabs_snapshot', 'init_model', 'get_generator', 'sample', 'synthesize', 'seeds_to_z',
+    'make_labels', 'to_uint8_hwc', 'run_synthesis', 'parse_num_range',
+    'style_mixing', 'project',
     'noise_regularization', 'load_target_image', 'build_projection_distance',
     'MultiScalePixelDistance', 'InceptionPixelDistance', 'NVlabsLPIPSDistance',
     'load_nvlabs_pickle', 'RestrictedNVlabsUnpickler', 'NVlabsModuleRecord',

@@ -12,66 +12,64 @@ import numpy as np
 import torch
 import torch.nn as nn
 from mmengine.config import Config
-from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
 from mmengine.registry import init_default_scope
 from mmengine.utils import ProgressBar
 
+from mmgen_ada.engine.checkpoint import (config_from_checkpoint,
+                                         load_state_dict_checked,
+                                         read_checkpoint)
 from mmgen_ada.registry import MODELS
 from mmgen_ada.visualization import to_uint8
-from .checkpoint_file import read_checkpoint_file
 
 LabelsLike = Union[None, int, Sequence[int], np.ndarray, torch.Tensor]
 NOISE_MODES = ('const', 'random', 'none')
 
 
-def _config_from_checkpoint(checkpoint: dict, name: str) -> Config:
-    cfg_text = checkpoint.get('meta', {}).get('cfg') if isinstance(
-        checkpoint, dict) else None
-    if not cfg_text:
-        raise ValueError(
-            f'No config given and checkpoint {name} stores none in '
-            "meta['cfg']; pass the training config.")
-    if isinstance(cfg_text, dict):  # plain data, e.g. of an NVlabs .pkl
-        return Config(cfg_text)
-    return Config.fromstring(cfg_text, '.py')
-
-
 def init_model(config: Union[str, Config, dict, None] = None,
                checkpoint: Optional[str] = None,
                device: Union[str, torch.device] = 'cpu',
-               cfg_options: Optional[dict] = None) -> nn.Module:
+               cfg_options: Optional[dict] = None,
+               partial_load: bool = False) -> nn.Module:
     """Build the model of a config and load a checkpoint into it.
 
     Args:
         config (str | Config | dict | None): Config file, Config, or a dict
-            with a ``model`` key. None reads the config that mmengine runners
-            (and our converters) store in the checkpoint's ``meta['cfg']``.
+            with a ``model`` key. None reads the config the checkpoint
+            stores in ``meta['cfg']`` as data, never executing it (see
+            :func:`~mmgen_ada.engine.checkpoint.config_from_checkpoint`).
             The model may be a GAN (``StyleGAN2``, ...) or a bare generator.
         checkpoint (str, optional): mmengine checkpoint (local path or URL)
             whose ``state_dict`` holds the model's weights, G_ema included,
             or an official NVlabs ``.pkl`` (see
-            :func:`~mmgen_ada.apis.checkpoint_file.read_checkpoint_file`).
+            :func:`~mmgen_ada.engine.checkpoint.read_checkpoint`).
             None keeps the initial weights. Defaults to None.
         device (str | torch.device): Where to put the model. Defaults to
             'cpu'.
         cfg_options (dict, optional): Overrides merged into the config.
+        partial_load (bool): Load only the tensors that fit the model and
+            log the others, instead of refusing a checkpoint that does not
+            fit. Defaults to False.
 
     Returns:
         nn.Module: The model in eval mode, with ``.cfg`` set.
 
     Raises:
-        ValueError: If neither a config nor a checkpoint with one is given,
-            or the checkpoint lacks weights of the generator(s).
+        ValueError: If neither a config nor a checkpoint with one is given.
+        CheckpointReadError: If the checkpoint cannot be read.
+        CheckpointConfigError: If the checkpoint's config is missing or is
+            not plain data naming registered classes.
+        StateDictMismatchError: If the checkpoint's tensors do not fit the
+            model (keys or shapes) and ``partial_load`` is False.
     """
     ckpt = None
     if checkpoint is not None:
-        ckpt = read_checkpoint_file(checkpoint, map_location='cpu')
+        ckpt = read_checkpoint(checkpoint, map_location='cpu')
     if config is None:
         if ckpt is None:
             raise ValueError('init_model needs a config, a checkpoint whose '
                              "meta['cfg'] holds one, or both.")
-        cfg = _config_from_checkpoint(ckpt, checkpoint)
+        cfg = config_from_checkpoint(ckpt, checkpoint)
     elif isinstance(config, str):
         cfg = Config.fromfile(config)
     elif isinstance(config, Config):
@@ -89,23 +87,11 @@ def init_model(config: Union[str, Config, dict, None] = None,
     init_default_scope(cfg.get('default_scope', 'mmgen_ada'))
     model = MODELS.build(cfg.model)
     if ckpt is not None:
-        state_dict = ckpt.get('state_dict', ckpt)
-        missing, unexpected = model.load_state_dict(state_dict, strict=False)
-        is_generator = hasattr(model, 'mapping') and hasattr(
-            model, 'synthesis')
-        needed = [
-            k for k in missing if is_generator or k.startswith('generator')
-        ]
-        if needed:
-            raise ValueError(
-                f'checkpoint {checkpoint} lacks weights the model needs: '
-                f'{needed[:10]} ({len(needed)} in all). Is it a checkpoint '
-                'of this config?')
-        if missing or unexpected:
-            print_log(
-                f'init_model: {checkpoint}: missing keys {missing[:10]}, '
-                f'unexpected keys {unexpected[:10]}',
-                logger='current')
+        load_state_dict_checked(
+            model,
+            ckpt.get('state_dict', ckpt),
+            checkpoint,
+            partial=partial_load)
     model.cfg = cfg
     return model.to(device).eval()
 

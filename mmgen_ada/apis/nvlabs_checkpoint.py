@@ -5,8 +5,10 @@
   :func:`~mmgen_ada.apis.nvlabs_pickle.load_nvlabs_pickle` -> our checkpoint.
   The architecture comes from each network's pickled init kwargs
   (:func:`nvlabs_generator_cfg`, :func:`nvlabs_discriminator_cfg`) and is
-  stored as the checkpoint's ``meta['cfg']``, so
-  ``init_model(checkpoint=...)`` needs no config file.
+  stored as the checkpoint's ``meta['cfg']`` (plain data), so
+  ``init_model(checkpoint=...)`` needs no config file. Class names are
+  checked against the official ones and init kwargs must be plain data
+  before anything is copied.
 * :func:`convert_nvlabs_state_dicts`: plain official state dicts + our model
   config -> our checkpoint.
 * :func:`to_nvlabs_state_dicts`: our checkpoint -> official state dicts.
@@ -16,13 +18,16 @@ nvlabs_state_dict`; ``StyleGANv3Generator`` stores the official StyleGAN3
 parameter and buffer names unchanged. Every conversion is loaded strictly
 into the model it is for (all keys, all shapes).
 """
+import math
 from collections import OrderedDict
 from typing import Any, Dict, Mapping, Optional
 
 import torch
 import torch.nn as nn
-from mmengine.config import Config
 from mmengine.registry import init_default_scope
+
+from mmgen_ada.engine.checkpoint import config_to_plain
+from mmgen_ada.engine.checkpoint.checkpoint_config import to_plain
 
 from mmgen_ada.models.stylegan2.nvlabs_state_dict import (
     convert_nvlabs_discriminator, convert_nvlabs_generator,
@@ -41,6 +46,62 @@ _SG3_SYNTHESIS_KEYS = ('channel_base', 'channel_max', 'num_layers',
                        'num_fp16_res', 'conv_kernel', 'filter_size',
                        'lrelu_upsampling', 'use_radial_filters', 'conv_clamp',
                        'magnitude_ema_beta')
+
+
+#: The official classes of the networks a snapshot holds, by snapshot key
+#: (``training/networks*.py`` and ``training/augment.py``).
+NVLABS_NETWORK_CLASSES = {
+    'G': ('Generator', ),
+    'G_ema': ('Generator', ),
+    'D': ('Discriminator', ),
+    'augment_pipe': ('AugmentPipe', ),
+}
+
+
+def check_class_name(record: NVlabsModuleRecord, key: str) -> None:
+    """Refuse a record whose class is not the official one for ``key``.
+
+    Raises:
+        ValueError: Naming the (truncated) pickled class name.
+    """
+    allowed = NVLABS_NETWORK_CLASSES[key]
+    if not (isinstance(record.class_name, str)
+            and record.class_name in allowed):
+        raise ValueError(
+            f'the snapshot\'s {key} is a pickled class '
+            f'{str(record.class_name)[:60]!r}; expected one of {allowed} '
+            '(an NVlabs StyleGAN2-ADA / StyleGAN3 network)')
+
+
+def check_plain_kwargs(value: Any, what: str) -> None:
+    """Require pickled init kwargs to be plain data before they are copied.
+
+    Allowed: None, bools, finite ints and floats, str, and lists, tuples and
+    str-keyed dicts of those.
+
+    Raises:
+        ValueError: Naming the key path and the type found.
+    """
+    if value is None or isinstance(value, (bool, int, str)):
+        return
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f'{what} is {value}; expected a finite number')
+        return
+    if isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            check_plain_kwargs(item, f'{what}[{i}]')
+        return
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise ValueError(f'{what} has a {type(key).__name__} key '
+                                 f'{key!r}; expected str keys')
+            check_plain_kwargs(item, f'{what}.{key}')
+        return
+    raise ValueError(f'{what} is a {type(value).__name__}; NVlabs init '
+                     'kwargs must be plain numbers, strings, bools, lists '
+                     'and dicts')
 
 
 def _require(value: Any, allowed: tuple, what: str) -> None:
@@ -76,9 +137,13 @@ def nvlabs_generator_cfg(record: NVlabsModuleRecord) -> dict:
         dict: ``StyleGANv2Generator`` or ``StyleGANv3Generator`` config.
 
     Raises:
-        ValueError: For official options mmgen-ada does not implement.
+        ValueError: For another class than ``Generator``, init kwargs that
+            are not plain data, or official options mmgen-ada does not
+            implement.
     """
+    check_class_name(record, 'G')
     kw = record.init_kwargs
+    check_plain_kwargs(kw, 'Generator init kwargs')
     missing = [
         k
         for k in ('z_dim', 'c_dim', 'w_dim', 'img_resolution', 'img_channels')
@@ -155,9 +220,13 @@ def nvlabs_discriminator_cfg(record: NVlabsModuleRecord) -> dict:
         dict: The config.
 
     Raises:
-        ValueError: For official options mmgen-ada does not implement.
+        ValueError: For another class than ``Discriminator``, init kwargs
+            that are not plain data, or official options mmgen-ada does not
+            implement.
     """
+    check_class_name(record, 'D')
     kw = record.init_kwargs
+    check_plain_kwargs(kw, 'Discriminator init kwargs')
     block = dict(kw.get('block_kwargs') or {})
     mapping = dict(kw.get('mapping_kwargs') or {})
     epilogue = dict(kw.get('epilogue_kwargs') or {})
@@ -272,8 +341,8 @@ def build_checkpoint(model_cfg: dict,
         meta (dict, optional): Extra entries for ``meta``.
 
     Returns:
-        dict: ``dict(meta=dict(cfg=<config text>, ...), state_dict=...)``,
-        the layout mmengine runners save.
+        dict: ``dict(meta=dict(cfg=<config as a plain dict>, ...),
+        state_dict=...)``, the layout mmengine runners save.
     """
     init_default_scope('mmgen_ada')
     model = MODELS.build(model_cfg)
@@ -291,9 +360,8 @@ def build_checkpoint(model_cfg: dict,
             if name == 'discriminator':
                 state_dict = _with_own_augment_state(module, state_dict)
             _load_strict(module, state_dict, name)
-    cfg = Config(dict(default_scope='mmgen_ada', model=model_cfg))
     full_meta = dict(
-        cfg=cfg.pretty_text,
+        cfg=config_to_plain(dict(default_scope='mmgen_ada', model=model_cfg)),
         mmgen_ada_version=__version__,
         not_converted=not_converted)
     full_meta.update(meta or {})
@@ -353,12 +421,15 @@ def convert_nvlabs_pickle(data: Mapping[str, Any], source: str = '') -> dict:
         the ADA probability ``augment_p`` of the snapshot's augment pipe and
         its ``training_set_kwargs``.
     """
+    for key in NVLABS_NETWORK_CLASSES:
+        if data.get(key) is not None:
+            check_class_name(data[key], key)
     g_rec, d_rec, ema_rec = data.get('G'), data.get('D'), data.get('G_ema')
     model_cfg = nvlabs_model_cfg(data)
     generator_cfg = model_cfg['generator']
     meta = dict(
         converted_from=source,
-        training_set_kwargs=data.get('training_set_kwargs'))
+        training_set_kwargs=to_plain(data.get('training_set_kwargs')))
     pipe = data.get('augment_pipe')
     if pipe is not None and 'p' in pipe.buffers:
         meta['augment_p'] = float(pipe.buffers['p'])

@@ -24,7 +24,14 @@ def test_test_tool_evaluates_a_checkpoint(tmp_path, monkeypatch, capsys):
     cfg = osp.join(HERE, 'toy_eval_config.py')
     # A "trained" checkpoint: offset 0 reproduces the reals exactly.
     ckpt = tmp_path / 'ckpt.pth'
-    torch.save(dict(state_dict=dict(offset=torch.tensor(0.0))), ckpt)
+    # Every tensor of the model: test.py refuses checkpoints that do not fit.
+    torch.save(
+        dict(
+            state_dict={
+                'offset': torch.tensor(0.0),
+                'discriminator.threshold': torch.tensor(0.0),
+                'cur_nimg': torch.tensor(0)
+            }), ckpt)
 
     options = []
     for i in range(3):

@@ -75,6 +75,8 @@ def test_dry_run_prints_the_summary_and_trains_nothing(
     assert 'gamma = 0.0016' in log and 'half-life 10 kimg' in log
     assert 'WARNING - dataset' in log and 'labels are ignored' in log
     assert 'dry run' in log
+    # the run's checkpoint hook (AtomicCheckpointHook) is reported
+    assert f'checkpoints : {osp.abspath(work_dir)} every' in log
     assert not glob.glob(osp.join(work_dir, '*.pth'))
     assert not osp.exists(osp.join(work_dir, 'samples'))
 

@@ -33,8 +33,8 @@ from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 from mmengine.utils import ProgressBar
 
-from mmgen_ada.apis import read_checkpoint_file
-from mmgen_ada.engine.runner import CfgOptionsAction
+from mmgen_ada.engine.checkpoint import read_checkpoint
+from mmgen_ada.engine.runner import CfgOptionsAction, build_runner
 from mmgen_ada.models.stylegan2.discriminator_blocks import MinibatchStdLayer
 
 _ITER = re.compile(r'iter_(\d+)\.pth$')
@@ -146,13 +146,13 @@ def evaluate(config: str,
     cfg.load_from = checkpoint
     cfg.resume = False
     cfg.launcher = 'none'
-    runner = Runner.from_cfg(cfg)
+    runner = build_runner(cfg)
     result = dict(runner.test())
     sign = real_sign_mean(runner)
     if sign is not None:
         result['D_real_sign'] = sign
 
-    ckpt = read_checkpoint_file(checkpoint, map_location='cpu')
+    ckpt = read_checkpoint(checkpoint)
     meta_iter = ckpt.get('meta', {}).get('iter')
     match = _ITER.search(checkpoint)
     if meta_iter is not None:

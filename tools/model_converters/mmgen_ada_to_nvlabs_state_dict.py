@@ -20,6 +20,7 @@ import torch
 from mmengine.config import Config
 
 from mmgen_ada.apis import to_nvlabs_state_dicts
+from mmgen_ada.engine.checkpoint import config_from_checkpoint, read_checkpoint
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -34,15 +35,11 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 
 def main(argv: Optional[List[str]] = None) -> None:
     args = parse_args(argv)
-    checkpoint = torch.load(args.src, map_location='cpu', weights_only=True)
+    checkpoint = read_checkpoint(args.src)
     if args.config is not None:
         cfg = Config.fromfile(args.config)
     else:
-        cfg_text = checkpoint.get('meta', {}).get('cfg')
-        if not cfg_text:
-            raise ValueError(f"{args.src} stores no config in meta['cfg']; "
-                             'pass --config')
-        cfg = Config.fromstring(cfg_text, '.py')
+        cfg = config_from_checkpoint(checkpoint, args.src)
     out = to_nvlabs_state_dicts(checkpoint, cfg.model.to_dict())
     os.makedirs(osp.dirname(osp.abspath(args.dst)), exist_ok=True)
     torch.save(out, args.dst)

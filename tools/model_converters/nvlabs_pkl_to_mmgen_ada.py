@@ -11,7 +11,8 @@ Reads stylegan2-ada-pytorch and stylegan3 snapshots (G, D, G_ema) WITHOUT
 running the code they carry: a restricted unpickler accepts only tensors,
 plain data and ``torch_utils.persistence`` records (see
 ``mmgen_ada/apis/nvlabs_pickle.py``). The model config is derived from the
-pickled init kwargs and stored in the checkpoint (``meta['cfg']``); print it
+pickled init kwargs and stored in the checkpoint as plain data
+(``meta['cfg']``); print it
 with ``--print-config``.
 """
 import argparse
@@ -20,6 +21,7 @@ import os.path as osp
 from typing import List, Optional
 
 import torch
+from mmengine.config import Config
 
 from mmgen_ada.apis import convert_nvlabs_pickle, load_nvlabs_pickle
 
@@ -43,7 +45,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     print(f'Loaded {found} from {args.src}')
     checkpoint = convert_nvlabs_pickle(data, source=osp.basename(args.src))
     if args.print_config:
-        print(checkpoint['meta']['cfg'])
+        print(Config(checkpoint['meta']['cfg']).pretty_text)
     if checkpoint['meta']['not_converted']:
         print('Not in the pickle, left at initialisation: '
               f"{checkpoint['meta']['not_converted']}")

@@ -10,6 +10,7 @@ import os.path as osp
 from typing import List, Optional, Tuple
 
 from mmengine.dist import get_world_size
+from mmengine.hooks import CheckpointHook
 from mmengine.model import is_model_wrapper
 
 from mmgen_ada.models.ada.augment_presets import ALL_OPS
@@ -133,6 +134,11 @@ def run_summary(runner, world_size: Optional[int] = None
     loader = runner.train_loop.dataloader
     dataset = loader.dataset
     model = _unwrap(runner.model)
+    if not (hasattr(model, 'generator') and hasattr(model, 'discriminator')
+            and hasattr(dataset, 'resolution')):
+        return (f'Run summary: {type(model).__name__} on '
+                f'{type(dataset).__name__} is not a GAN on an image data '
+                'set; nothing to summarise or check', [])
     warnings = check_data_matches_model(dataset, model)
     gen, disc = _unwrap(model.generator), _unwrap(model.discriminator)
     batch = loader.batch_size or loader.batch_sampler.batch_size
@@ -165,8 +171,7 @@ def run_summary(runner, world_size: Optional[int] = None
             f', ramp-up {ramp:g}' if ramp else ', no ramp-up')
 
     checkpoint = next(
-        (h for h in runner.hooks if type(h).__name__ == 'CheckpointHook'),
-        None)
+        (h for h in runner.hooks if isinstance(h, CheckpointHook)), None)
     ckpt_text = 'not saved'
     if checkpoint is not None:
         out = getattr(checkpoint, 'out_dir', None) or runner.work_dir
