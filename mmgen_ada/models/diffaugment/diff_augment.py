@@ -136,7 +136,7 @@ class DiffAugment(nn.Module):
         """Side of the cutout square along an axis of ``size`` pixels."""
         return int(self.cutout_ratio * size + 0.5)
 
-    def apply(self, x: Tensor, params: Dict[str, Tensor]) -> Tensor:
+    def apply_params(self, x: Tensor, params: Dict[str, Tensor]) -> Tensor:
         """Apply the policy with given parameters (see
         :meth:`sample_params`)."""
         _, _, h, w = x.shape
@@ -167,7 +167,7 @@ class DiffAugment(nn.Module):
                              f'shape {tuple(x.shape)}.')
         if not self.policy:
             return x
-        return self.apply(x, self.sample_params(x))
+        return self.apply_params(x, self.sample_params(x))
 
     def extra_repr(self) -> str:
         return (f"policy='{','.join(self.policy)}', "

@@ -164,3 +164,7 @@ def test_plugs_into_ada_discriminator_without_recording():
     logits = D(torch.zeros(2, 3, 16, 16), is_real=True)
     assert logits.shape == (2, 1)
     assert isinstance(MODELS.build(dict(type='DiffAugment')), DiffAugment)
+    # nn.Module.apply (weight init walks every submodule) still works
+    seen = []
+    D.apply(lambda m: seen.append(type(m).__name__))
+    assert 'DiffAugment' in seen
