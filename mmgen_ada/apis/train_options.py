@@ -326,6 +326,12 @@ def _apply_augmentation(cfg: Config, args: argparse.Namespace) -> None:
                          f'{disc.type!r}')
     if disc.get('data_aug', None) is None:
         disc.data_aug = dict(type='ADAAug', aug_pipeline=dict(preset='bgc'))
+    if disc.data_aug.get('type', 'ADAAug') != 'ADAAug':
+        raise ValueError(
+            '--aug/--target/--augpipe configure an ADAAug, but '
+            f'model.discriminator.data_aug.type={disc.data_aug.type!r}; '
+            'use --aug noaug, or a config with ADA (e.g. '
+            'stylegan2-ada_quickstart_1xb16_twemoji-32x32.py)')
     if args.augpipe is not None:
         disc.data_aug.aug_pipeline = dict(preset=args.augpipe)
     if args.target is not None:

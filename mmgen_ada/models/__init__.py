@@ -5,3 +5,4 @@ from .base_models import *  # noqa: F401,F403
 from .losses import *  # noqa: F401,F403
 from .stylegan3 import *  # noqa: F401,F403
 from .ada import *  # noqa: F401,F403
+from .diffaugment import *  # noqa: F401,F403

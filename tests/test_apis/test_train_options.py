@@ -96,6 +96,13 @@ def test_aug_modes(train_tool, monkeypatch):
     assert disc.data_aug.ada_target == 0.7
     assert _hooks(cfg).index('ADAHook') == _hooks(cfg).index(
         'GeneratorEMAHook') + 1
+    # ADA flags on a DiffAugment config are refused, naming the type;
+    # --aug noaug still removes the augmentation.
+    diffaug = QUICKSTART.replace('stylegan2-ada_', 'stylegan2-diffaugment_')
+    with pytest.raises(ValueError, match="data_aug.type='DiffAugment'"):
+        _config(train_tool, monkeypatch, diffaug, '--aug', 'ada')
+    cfg = _config(train_tool, monkeypatch, diffaug, '--aug', 'noaug')
+    assert cfg.model.discriminator.data_aug is None
 
 
 def test_gamma_freezed_resume_from(train_tool, monkeypatch):

@@ -70,8 +70,18 @@ def test_config_builds_tiny(path):
     assert res == gen.get('out_size'), name
     # 'ada' as a name token (e.g. stylegan2-ada_..., ..._ada-fp16-...) iff
     # the discriminator augments.
+    # 'diffaugment' likewise iff it augments with DiffAugment.
     named_ada = re.search(r'(^|[-_])ada([-_]|$)', name) is not None
-    assert named_ada == ('ADA' in cfg.model.discriminator.type), name
+    disc = cfg.model.discriminator
+    aug_type = None
+    if 'ADA' in disc.type and disc.get('data_aug', {}) is not None:
+        aug_type = disc.get('data_aug', {}).get('type', 'ADAAug')
+    assert named_ada == (aug_type == 'ADAAug'), name
+    named_diffaug = re.search(r'(^|[-_])diffaugment([-_]|$)', name)
+    assert (named_diffaug is not None) == (aug_type == 'DiffAugment'), name
+    # 'lecam' iff the LeCam penalty is on.
+    named_lecam = re.search(r'(^|[-_])lecam([-_]|$)', name) is not None
+    assert named_lecam == (cfg.model.get('lecam_weight', 0) > 0), name
     # Runtime defaults from the bases (no config may lack them): per-rank
     # seeds, one DDP wrapper per sub-model, kimg logging, samples, EMA and
     # RNG states in checkpoints.

@@ -29,6 +29,7 @@ NAMES = [osp.splitext(osp.basename(p))[0] for p in CONFIGS]
 # Trained with batch 4 per rank in micro-batches of 2 (the others: batch 2).
 MICRO_BATCHED = {
     'stylegan2-ada_quickstart_1xb16_twemoji-32x32',
+    'stylegan2-ada-lecam_quickstart_1xb16_twemoji-32x32',
     'stylegan2_paper256_8xb8_ffhq-256x256',
     'stylegan2-ada_cifar_2xb32_cifar10-32x32',
     'stylegan3-t_ada-fp16-gamma6.6_8xb4_metfaces-1024x1024',
@@ -89,7 +90,11 @@ class DistProbeHook(Hook):
                            for w in runner.optim_wrapper.values()}),
             num_batches=int(model.num_batches),
             cur_nimg=int(model.cur_nimg),
-            p=None if aug is None else float(aug.p),
+            p=float(aug.p) if hasattr(aug, 'p') else None,
+            aug=type(aug).__name__,
+            lecam=[float(model.lecam_anchor_real),
+                   float(model.lecam_anchor_fake)]
+            if hasattr(model, 'lecam_anchor_real') else None,
             g_init=self.g_init, fakes=self.fakes,
             g=_digest(model.generator.module), d=_digest(d),
             g_ema=_digest(model.generator_ema.module))
@@ -213,7 +218,7 @@ def dist_runs(tmp_path_factory):
 
 
 def test_all_shipped_configs_found():
-    assert len(NAMES) == 18
+    assert len(NAMES) == 20
     assert sum(n.startswith('stylegan3') for n in NAMES) == 4
 
 
@@ -245,3 +250,10 @@ def test_config_trains_under_two_process_ddp(name, dist_runs):
         assert r0['p'] == r1['p'] != 0.2
     else:
         assert r0['p'] is None
+    if 'diffaugment' in name:
+        assert r0['aug'] == r1['aug'] == 'DiffAugment'
+    if 'lecam' in name:
+        # LeCam anchors: rank-averaged logit means, identical everywhere.
+        assert r0['lecam'] == r1['lecam'] and 0 not in r0['lecam']
+    else:
+        assert r0['lecam'] is None

@@ -215,6 +215,6 @@ class GenVisualizationHook(Hook):
         note = f'kimg{kimg:.3f}'
         disc = getattr(model, 'discriminator', None)
         data_aug = getattr(_unwrap(disc), 'data_aug', None) if disc else None
-        if data_aug is not None:
+        if hasattr(data_aug, 'p'):  # ADAAug (DiffAugment has no p)
             note += f'_p{float(data_aug.p):.3f}'
         return note

@@ -101,10 +101,22 @@ def check_data_matches_model(dataset, model) -> List[str]:
     return warnings
 
 
+def _lecam(model) -> str:
+    weight = float(getattr(model, 'lecam_weight', 0) or 0)
+    if weight <= 0:
+        return 'off'
+    return f'weight {weight:g}, anchor decay {model.lecam_decay:g}'
+
+
 def _augmentation(disc, hook_types) -> str:
     data_aug = getattr(disc, 'data_aug', None)
     if data_aug is None:
         return 'none'
+    if not hasattr(data_aug, 'aug_pipeline'):  # DiffAugment: fixed policy
+        policy = ','.join(data_aug.policy) or 'none (identity)'
+        return (f'DiffAugment, fixed policy {policy} (translation ratio '
+                f'{data_aug.translation_ratio:g}, cutout ratio '
+                f'{data_aug.cutout_ratio:g})')
     pipe = data_aug.aug_pipeline
     ops = [op for op in ALL_OPS if float(getattr(pipe, op, 0) or 0) > 0]
     ops_text = f'{len(ops)} ops ({",".join(ops)})'
@@ -207,6 +219,7 @@ def run_summary(runner, world_size: Optional[int] = None
          'iterations'),
         ('augment', _augmentation(disc, hook_types)),
         ('R1', r1),
+        ('LeCam', _lecam(model)),
         ('G_ema', ema_text),
         ('checkpoints', ckpt_text),
         ('samples', samples),

@@ -1,12 +1,13 @@
 # Copyright (c) mmgen-ada contributors. All rights reserved.
 """StyleGAN2 discriminator that augments its input with ADA."""
 from types import MappingProxyType
-from typing import Mapping, Optional
+from typing import Mapping, Optional, Union
 
 import torch
 
 from mmgen_ada.registry import MODELS
 from ..stylegan2.stylegan2_discriminator import StyleGAN2Discriminator
+from ..diffaugment import DiffAugment
 from .ada_aug import ADAAug
 
 #: Default ``data_aug``: the paper's ``bgc`` pipeline with default controller.
@@ -21,12 +22,14 @@ class ADAStyleGAN2Discriminator(StyleGAN2Discriminator):
     Every input (real or generated) goes through ``data_aug`` before the
     discriminator body, as in the paper (Fig. 2c). In training mode, logits
     of passes over real images (``is_real=True``) feed the ADA statistic
-    ``r_t``.
+    ``r_t`` when ``data_aug`` is an :class:`ADAAug`.
 
     Args:
         in_size (int): Input resolution, see :class:`StyleGAN2Discriminator`.
-        data_aug (dict | None): Config of an :class:`ADAAug` built with
-            ``MODELS``; None disables augmentation. Defaults to
+        data_aug (dict | None): Config of an :class:`ADAAug` or a
+            :class:`~mmgen_ada.models.diffaugment.DiffAugment` (fixed
+            strength, records nothing) built with ``MODELS``; None disables
+            augmentation. Defaults to
             ``dict(type='ADAAug', aug_pipeline='bgc')``.
         **kwargs: Other :class:`StyleGAN2Discriminator` arguments
             (``img_channels``, ``cond_size``, ``channel_base``, ...).
@@ -37,15 +40,16 @@ class ADAStyleGAN2Discriminator(StyleGAN2Discriminator):
                  data_aug: Optional[Mapping] = DEFAULT_DATA_AUG,
                  **kwargs) -> None:
         super().__init__(in_size, **kwargs)
-        self.data_aug: Optional[ADAAug] = None
+        self.data_aug: Union[ADAAug, DiffAugment, None] = None
         if data_aug is not None:
             if not isinstance(data_aug, Mapping) or 'type' not in data_aug:
                 raise ValueError(
                     'data_aug must be None or a config dict with '
                     f"a 'type' (e.g. 'ADAAug'), got {data_aug!r}.")
             data_aug = MODELS.build(dict(data_aug))
-            if not isinstance(data_aug, ADAAug):
-                raise TypeError('data_aug must build an ADAAug, got '
+            if not isinstance(data_aug, (ADAAug, DiffAugment)):
+                raise TypeError('data_aug must build an ADAAug or a '
+                                'DiffAugment, got '
                                 f'{type(data_aug).__name__}.')
             self.data_aug = data_aug
 
@@ -79,6 +83,6 @@ class ADAStyleGAN2Discriminator(StyleGAN2Discriminator):
             img = self.data_aug(img)
         logits = super().forward(
             img, c, force_fp32=force_fp32, is_real=is_real)
-        if self.training and is_real and self.data_aug is not None:
+        if self.training and is_real and isinstance(self.data_aug, ADAAug):
             self.data_aug.record(logits.detach(), repeated_reals)
         return logits

@@ -6,7 +6,7 @@ from typing import Dict, List, Optional, Tuple, Union
 
 import torch
 import torch.nn as nn
-from mmengine.dist import get_world_size
+from mmengine.dist import all_reduce, get_world_size
 from mmengine.model import BaseModel, is_model_wrapper
 from mmengine.optim import OptimWrapperDict
 from torch import Tensor
@@ -15,6 +15,7 @@ from mmgen_ada.engine.optimizers.gan_optim_wrapper import GANOptimWrapper
 from mmgen_ada.models.argument_checks import check_real
 from mmgen_ada.models.losses import (d_logistic_loss,
                                      g_nonsaturating_logistic_loss,
+                                     lecam_penalty,
                                      path_length_penalty, path_lengths,
                                      r1_gradient_penalty)
 from mmgen_ada.registry import MODELS
@@ -45,6 +46,18 @@ class StyleGAN2(BaseModel):
     - **Dmain** (every iteration): ``softplus(D(G(z))) + softplus(-D(x))``;
     - **Dreg** (every ``r1_interval``-th iteration, if ``r1_gamma > 0``): R1
       on the (augmented) reals, weighted by ``r1_gamma / 2 * r1_interval``.
+
+    With ``lecam_weight > 0``, Dmain adds the LeCam penalty (Tseng et al.,
+    CVPR 2021, Eq. 3) on the logits it already has, ``lecam_weight *
+    (mean((D(x) - alpha_F)^2) + mean((D(G(z)) - alpha_R)^2))``. The
+    anchors ``alpha_R``/``alpha_F`` are moving averages of D's mean real
+    and fake logits (buffers ``lecam_anchor_real``/``_fake``, starting at
+    0, checkpointed). As in the official code, each Dmain pass first
+    updates them, ``alpha <- decay * alpha + (1 - decay) * mean(logits)``,
+    with the means averaged over all ranks (so the anchors are the same on
+    every rank), and then uses the updated anchors, detached. With
+    micro-batches the anchors move once per micro-batch (like NVlabs'
+    ``pl_mean``), so there the step differs slightly from the one without.
 
     ``pl_interval=None`` / ``r1_interval=None`` disable lazy regularisation
     (the reference's ``Gboth``/``Dboth`` phases: the penalty is added to the
@@ -104,6 +117,10 @@ class StyleGAN2(BaseModel):
             (a checkpointed buffer). Defaults to 0.01.
         pl_batch_shrink (int): The Greg phase uses ``N // pl_batch_shrink``
             latents. Defaults to 2.
+        lecam_weight (float): LeCam weight ``lambda`` (>= 0); 0 disables it
+            and registers no anchors. Defaults to 0.
+        lecam_decay (float): Decay of the LeCam anchors in ``[0, 1)``
+            (0.99 in the paper). Defaults to 0.99.
         ema_config (dict, optional): Config of G_ema, built with the generator
             as ``model``. Defaults to
             ``dict(type='StyleGANEMA', ema_kimg=10.0, ema_rampup=None)``;
@@ -137,6 +154,8 @@ class StyleGAN2(BaseModel):
                  ema_config: Optional[dict] = None,
                  batch_gpu: Optional[int] = None,
                  loss_config: Optional[dict] = None,
+                 lecam_weight: float = 0.,
+                 lecam_decay: float = 0.99,
                  init_cfg: Optional[dict] = None) -> None:
         if data_preprocessor is None:
             data_preprocessor = dict(type='GANDataPreprocessor')
@@ -164,6 +183,11 @@ class StyleGAN2(BaseModel):
         self.pl_interval = pl_interval
         self.pl_decay = pl_decay
         self.pl_batch_shrink = pl_batch_shrink
+        self.lecam_weight = check_real('lecam_weight', lecam_weight, low=0)
+        self.lecam_decay = check_real('lecam_decay', lecam_decay, low=0)
+        if self.lecam_decay >= 1:
+            raise ValueError(
+                f'lecam_decay must be in [0, 1), got {lecam_decay!r}')
         if batch_gpu is not None and (isinstance(batch_gpu, bool)
                                       or not isinstance(batch_gpu, int)
                                       or batch_gpu < 1):
@@ -187,6 +211,9 @@ class StyleGAN2(BaseModel):
         self.register_buffer('pl_mean', torch.zeros([]))
         self.register_buffer('cur_nimg', torch.zeros([], dtype=torch.int64))
         self.register_buffer('num_batches', torch.zeros([], dtype=torch.int64))
+        if self.lecam_weight > 0:  # LeCam anchors alpha_R, alpha_F (Eq. 3)
+            self.register_buffer('lecam_anchor_real', torch.zeros([]))
+            self.register_buffer('lecam_anchor_fake', torch.zeros([]))
 
         d_params = inspect.signature(self.discriminator.forward).parameters
         self._d_takes_is_real = 'is_real' in d_params
@@ -513,6 +540,9 @@ class StyleGAN2(BaseModel):
                 log['loss_D'].append(loss.detach())
                 log['scores_fake'].append(fake_logits.detach().mean())
                 log['scores_real'].append(real_logits.detach().mean())
+                if self.lecam_weight > 0:
+                    loss = loss + self._lecam_loss(real_logits, fake_logits,
+                                                   log)
                 if do_r1 and not lazy:
                     loss = loss + self._r1_loss(real_logits, real_tmp, log)
             optim_wrapper.update_params(loss)
@@ -525,6 +555,27 @@ class StyleGAN2(BaseModel):
                         real_tmp, c_real, is_real=True, repeated_reals=True)
                     loss = self._r1_loss(real_logits, real_tmp, log)
                 optim_wrapper.update_params(loss * self.r1_interval)
+
+    def _lecam_loss(self, real_logits: Tensor, fake_logits: Tensor,
+                    log: Dict[str, List[Tensor]]) -> Tensor:
+        """Update the LeCam anchors from this pass's logits (means over all
+        ranks), then return the weighted penalty with the new anchors."""
+        means = torch.stack([
+            real_logits.detach().float().mean(),
+            fake_logits.detach().float().mean()
+        ])
+        all_reduce(means, op='mean')  # identical anchors on every rank
+        decay = self.lecam_decay
+        self.lecam_anchor_real.copy_(decay * self.lecam_anchor_real +
+                                     (1 - decay) * means[0])
+        self.lecam_anchor_fake.copy_(decay * self.lecam_anchor_fake +
+                                     (1 - decay) * means[1])
+        penalty = lecam_penalty(real_logits, fake_logits,
+                                self.lecam_anchor_real, self.lecam_anchor_fake)
+        loss = penalty * self.lecam_weight
+        log['lecam_penalty'].append(penalty.detach())
+        log['loss_D_lecam'].append(loss.detach())
+        return loss
 
     def _r1_loss(self, real_logits: Tensor, real_img: Tensor,
                  log: Dict[str, List[Tensor]]) -> Tensor:
@@ -598,6 +649,9 @@ class StyleGAN2(BaseModel):
         }
         if do_pl:
             log_vars['pl_mean'] = self.pl_mean.detach().clone()
+        if self.lecam_weight > 0:
+            log_vars['lecam_anchor_real'] = self.lecam_anchor_real.clone()
+            log_vars['lecam_anchor_fake'] = self.lecam_anchor_fake.clone()
         log_vars['nonfinite_grads_G'] = g_optim.pop_num_nonfinite()
         log_vars['nonfinite_grads_D'] = d_optim.pop_num_nonfinite()
         log_vars['kimg'] = int(self.cur_nimg) / 1000

@@ -81,6 +81,9 @@ class StyleGAN3(StyleGAN2):
         batch_gpu (int, optional): Micro-batch size, see ``StyleGAN2``.
         loss_config (dict, optional): MMagic-style regularisation keys, see
             ``StyleGAN2``.
+        lecam_weight (float): LeCam weight, see ``StyleGAN2``. Defaults to 0.
+        lecam_decay (float): LeCam anchor decay, see ``StyleGAN2``. Defaults
+            to 0.99.
         init_cfg (dict, optional): mmengine weight-init config.
     """
 
@@ -99,6 +102,8 @@ class StyleGAN3(StyleGAN2):
                  ema_config: Optional[dict] = None,
                  batch_gpu: Optional[int] = None,
                  loss_config: Optional[dict] = None,
+                 lecam_weight: float = 0.,
+                 lecam_decay: float = 0.99,
                  init_cfg: Optional[dict] = None) -> None:
         if r1_gamma is None and 'r1_loss_weight' not in (loss_config or {}):
             raise ValueError(
@@ -120,6 +125,8 @@ class StyleGAN3(StyleGAN2):
             ema_config=ema_config,
             batch_gpu=batch_gpu,
             loss_config=loss_config,
+            lecam_weight=lecam_weight,
+            lecam_decay=lecam_decay,
             init_cfg=init_cfg)
         self.blur_init_sigma = float(blur_init_sigma)
         self.blur_fade_kimg = float(blur_fade_kimg)
