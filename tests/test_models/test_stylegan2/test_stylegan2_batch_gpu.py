@@ -8,25 +8,18 @@ from mmengine.registry import init_default_scope
 
 from mmgen_ada.engine.optimizers import GANOptimWrapper
 from mmgen_ada.models import StyleGAN2
+from mmgen_ada.testing import TINY_STYLEGAN2_D_CFG, TINY_STYLEGAN2_G_CFG
 
 init_default_scope('mmgen_ada')
 
-G_CFG = dict(
-    type='StyleGANv2Generator',
-    out_size=8,
-    style_channels=8,
-    num_mlps=1,
-    channel_base=64,
-    channel_max=8,
-    mix_prob=0.0)
+G_CFG = dict(TINY_STYLEGAN2_G_CFG, mix_prob=0.0)
 # No minibatch-std layer: D then scores every sample on its own, so a
 # micro-batch split computes the same function.
-D_CFG = dict(
-    type='StyleGAN2Discriminator',
-    in_size=8,
-    channel_base=64,
-    channel_max=8,
-    mbstd_num_channels=0)
+D_CFG = {
+    k: v
+    for k, v in TINY_STYLEGAN2_D_CFG.items() if k != 'mbstd_group_size'
+}
+D_CFG['mbstd_num_channels'] = 0
 
 
 class GradRecorder(GANOptimWrapper):

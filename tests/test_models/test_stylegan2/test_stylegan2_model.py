@@ -7,22 +7,12 @@ from mmengine.registry import init_default_scope
 
 from mmgen_ada.engine.optimizers import GANOptimWrapper
 from mmgen_ada.models import StyleGAN2
+from mmgen_ada.testing import TINY_STYLEGAN2_D_CFG, TINY_STYLEGAN2_G_CFG
 
 init_default_scope('mmgen_ada')
 
-G_CFG = dict(
-    type='StyleGANv2Generator',
-    out_size=8,
-    style_channels=8,
-    num_mlps=1,
-    channel_base=64,
-    channel_max=8)
-D_CFG = dict(
-    type='StyleGAN2Discriminator',
-    in_size=8,
-    channel_base=64,
-    channel_max=8,
-    mbstd_group_size=2)
+G_CFG = dict(TINY_STYLEGAN2_G_CFG)
+D_CFG = dict(TINY_STYLEGAN2_D_CFG)
 
 
 class SpyOptimWrapper(GANOptimWrapper):
