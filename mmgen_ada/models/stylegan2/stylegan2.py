@@ -59,6 +59,18 @@ class StyleGAN2(BaseModel):
     micro-batches the anchors move once per micro-batch (like NVlabs'
     ``pl_mean``), so there the step differs slightly from the one without.
 
+    With ``apa=dict(...)`` (an :class:`~mmgen_ada.models.apa.APA` config:
+    ``target``, ``kimg``, ``update_interval``, ``initial_p``), Dmain applies
+    adaptive pseudo augmentation (Jiang et al., NeurIPS 2021, Sec. 3): each
+    real of the pass is replaced, with probability ``p_apa``, by the fake of
+    the same index that this pass generated (detached, with its label) and
+    is scored as real; the fake-labelled term keeps all the fakes.
+    ``apa.record`` gets D's logits on that mixed real-labelled batch (the
+    ``r_t`` of the paper's code, also what ADA records then), and
+    :class:`~mmgen_ada.engine.hooks.APAHook` updates ``p_apa``. The lazy R1
+    pass of Dreg stays on the true reals. At ``p_apa = 0`` no random number
+    is drawn, so training is bit-identical to training without APA.
+
     ``pl_interval=None`` / ``r1_interval=None`` disable lazy regularisation
     (the reference's ``Gboth``/``Dboth`` phases: the penalty is added to the
     main loss every iteration with weight ``pl_weight`` / ``r1_gamma / 2``).
@@ -138,6 +150,10 @@ class StyleGAN2(BaseModel):
             ``r1_use_apex_amp``/``g_reg_use_apex_amp`` (False only). Unknown
             keys are an error. When given it overrides the typed arguments it
             covers. Defaults to None.
+        apa (dict, optional): Adaptive pseudo augmentation, the arguments of
+            :class:`~mmgen_ada.models.apa.APA` (``type='APA'`` optional);
+            None disables it. Needs ``APAHook`` in ``custom_hooks``.
+            Defaults to None.
         init_cfg (dict, optional): mmengine weight-init config.
     """
 
@@ -156,6 +172,7 @@ class StyleGAN2(BaseModel):
                  loss_config: Optional[dict] = None,
                  lecam_weight: float = 0.,
                  lecam_decay: float = 0.99,
+                 apa: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
         if data_preprocessor is None:
             data_preprocessor = dict(type='GANDataPreprocessor')
@@ -214,6 +231,13 @@ class StyleGAN2(BaseModel):
         if self.lecam_weight > 0:  # LeCam anchors alpha_R, alpha_F (Eq. 3)
             self.register_buffer('lecam_anchor_real', torch.zeros([]))
             self.register_buffer('lecam_anchor_fake', torch.zeros([]))
+
+        if apa is not None and not isinstance(apa, dict):
+            raise TypeError('apa must be None or a dict of APA arguments '
+                            f'(target, kimg, update_interval, initial_p), got '
+                            f'{apa!r}')
+        self.apa = None if apa is None else MODELS.build(
+            dict(type='APA', **apa) if 'type' not in apa else apa)
 
         d_params = inspect.signature(self.discriminator.forward).parameters
         self._d_takes_is_real = 'is_real' in d_params
@@ -532,8 +556,15 @@ class StyleGAN2(BaseModel):
                 with torch.no_grad():  # G is frozen in D's phases
                     gen_img, _ = self.run_G(gen_z, gen_c)
                 fake_logits = self.run_D(gen_img, gen_c)
-                real_tmp = real.detach().requires_grad_(do_r1 and not lazy)
-                real_logits = self.run_D(real_tmp, c_real, is_real=True)
+                real_tmp, c_tmp = real.detach(), c_real
+                if self.apa is not None:  # pseudo reals (APA, Sec. 3)
+                    real_tmp, c_tmp, mask = self.apa.mix(
+                        real_tmp, gen_img, c_real, gen_c)
+                    log['apa_pseudo_fraction'].append(mask.float().mean())
+                real_tmp = real_tmp.requires_grad_(do_r1 and not lazy)
+                real_logits = self.run_D(real_tmp, c_tmp, is_real=True)
+                if self.apa is not None:
+                    self.apa.record(real_logits)
                 loss = (
                     d_logistic_loss(fake_logits=fake_logits).mean() +
                     d_logistic_loss(real_logits=real_logits).mean())
