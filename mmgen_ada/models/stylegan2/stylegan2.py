@@ -68,7 +68,8 @@ class StyleGAN2(BaseModel):
     ``apa.record`` gets D's logits on that mixed real-labelled batch (the
     ``r_t`` of the paper's code, also what ADA records then), and
     :class:`~mmgen_ada.engine.hooks.APAHook` updates ``p_apa``. The lazy R1
-    pass of Dreg stays on the true reals. At ``p_apa = 0`` no random number
+    pass of Dreg stays on the true reals; without lazy R1
+    (``r1_interval=None``) R1 is taken on the mixed batch Dmain scores. At ``p_apa = 0`` no random number
     is drawn, so training is bit-identical to training without APA.
 
     ``pl_interval=None`` / ``r1_interval=None`` disable lazy regularisation
