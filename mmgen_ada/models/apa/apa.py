@@ -75,12 +75,13 @@ class APA(nn.Module):
         """Current pseudo-augmentation probability."""
         return float(self.p_apa)
 
-    def mix(self,
-            real: Tensor,
-            fake: Tensor,
-            real_c: Optional[Tensor] = None,
-            fake_c: Optional[Tensor] = None) -> Tuple[Tensor, Optional[Tensor],
-                                                      Tensor]:
+    def mix(
+        self,
+        real: Tensor,
+        fake: Tensor,
+        real_c: Optional[Tensor] = None,
+        fake_c: Optional[Tensor] = None
+    ) -> Tuple[Tensor, Optional[Tensor], Tensor]:
         """Replace each real image by the fake of the same index with
         probability ``p_apa`` (independently per sample).
 

@@ -56,8 +56,8 @@ def test_replacement_rate_per_sample_within_binomial_interval():
     lo, hi = binom.interval(0.999, n, 0.5)
     assert lo <= int(mask.sum()) <= hi
     # per sample: the whole image and its label come from the same source
-    assert torch.equal(images, mask[:, None, None, None].float().expand_as(
-        images))
+    assert torch.equal(images, mask[:, None, None,
+                                    None].float().expand_as(images))
     assert torch.equal(labels, mask[:, None].float().expand_as(labels))
     assert not images.requires_grad  # fakes are detached
     # independent draws: the two halves are not copies of each other
@@ -106,5 +106,6 @@ def test_mix_rejects_mismatched_fakes():
     with pytest.raises(ValueError, match='fakes'):
         apa.mix(torch.zeros(4, 3, 2, 2), torch.zeros(2, 3, 2, 2))
     with pytest.raises(ValueError, match='fake labels'):
-        apa.mix(torch.zeros(2, 3, 2, 2), torch.zeros(2, 3, 2, 2),
-                torch.zeros(2, 3))
+        apa.mix(
+            torch.zeros(2, 3, 2, 2), torch.zeros(2, 3, 2, 2),
+            torch.zeros(2, 3))

@@ -38,14 +38,14 @@ def test_zero_p_is_bit_identical_to_no_apa():
     assert float(off['apa._extra_state'][1]) == 2 * 4
     on = _train(apa=dict(initial_p=1.)).state_dict()
     assert not all(
-        torch.equal(on[k], base[k]) for k in base
-        if k.startswith('discriminator.'))
+        torch.equal(on[k], base[k])
+        for k in base if k.startswith('discriminator.'))
 
 
 def test_p_one_scores_this_pass_fakes_as_real_and_records_them():
     torch.manual_seed(0)
-    model = _model(r1_gamma=1., r1_interval=1, pl_weight=0.,
-                   apa=dict(initial_p=1.))
+    model = _model(
+        r1_gamma=1., r1_interval=1, pl_weight=0., apa=dict(initial_p=1.))
     optim = _wrappers(model)
     calls = _spy_d(model)
     log = model.train_step(_batch(), optim)
@@ -56,6 +56,4 @@ def test_p_one_scores_this_pass_fakes_as_real_and_records_them():
     assert float(log['apa_pseudo_fraction']) == 1.0
     assert not torch.equal(dreg[1], dmain_real[1])  # R1 on the true reals
     signs = torch.sign(dmain_real[2].double())
-    assert model.apa.sign_stats().tolist() == [
-        float(signs.sum()), 4., 4.
-    ]
+    assert model.apa.sign_stats().tolist() == [float(signs.sum()), 4., 4.]
