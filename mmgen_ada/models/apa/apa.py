@@ -120,17 +120,20 @@ class APA(nn.Module):
                                  real_c)
         return images, labels, mask
 
-    def record(self, real_logits: Tensor) -> None:
+    def record(self, real_logits: Tensor, repeated: bool = False) -> None:
         """Accumulate ``sum(sign(logits))``, the number of logits and of
         images.
 
         Args:
             real_logits (Tensor): D's logits on the real-labelled (mixed)
                 batch, ``(N, 1)``.
+            repeated (bool): The batch's reals were already counted in this
+                iteration (the lazy R1 pass): add the logits, not the
+                images, so the ``p_apa`` step counts each real once.
         """
         logits = real_logits.detach()
         sign_sum = torch.sign(logits).sum().to(torch.float64)
-        images = logits.shape[0] if logits.ndim else 1
+        images = 0 if repeated else (logits.shape[0] if logits.ndim else 1)
         self._stats = self._stats.to(logits.device) + torch.stack([
             sign_sum,
             sign_sum.new_tensor(logits.numel()),

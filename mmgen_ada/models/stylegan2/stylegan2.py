@@ -60,17 +60,19 @@ class StyleGAN2(BaseModel):
     ``pl_mean``), so there the step differs slightly from the one without.
 
     With ``apa=dict(...)`` (an :class:`~mmgen_ada.models.apa.APA` config:
-    ``target``, ``kimg``, ``update_interval``, ``initial_p``), Dmain applies
-    adaptive pseudo augmentation (Jiang et al., NeurIPS 2021, Sec. 3): each
-    real of the pass is replaced, with probability ``p_apa``, by the fake of
-    the same index that this pass generated (detached, with its label) and
-    is scored as real; the fake-labelled term keeps all the fakes.
-    ``apa.record`` gets D's logits on that mixed real-labelled batch (the
-    ``r_t`` of the paper's code, also what ADA records then), and
-    :class:`~mmgen_ada.engine.hooks.APAHook` updates ``p_apa``. The lazy R1
-    pass of Dreg stays on the true reals; without lazy R1
-    (``r1_interval=None``) R1 is taken on the mixed batch Dmain scores. At ``p_apa = 0`` no random number
-    is drawn, so training is bit-identical to training without APA.
+    ``target``, ``kimg``, ``update_interval``, ``initial_p``), D's real
+    passes apply adaptive pseudo augmentation (Jiang et al., NeurIPS 2021,
+    Sec. 3), as the paper's code (DeceiveD) does: the pseudo reals are the
+    detached fakes of this iteration's Gmain phase (latents other than
+    Dmain's fakes); in Dmain and in the lazy R1 pass of Dreg each real is
+    replaced by the pseudo real of the same index with probability
+    ``p_apa`` (fresh draws per pass), keeps the real's label and is scored
+    as real, so R1 is taken on the mixed batch too. ``apa.record`` gets D's
+    logits on the mixed real-labelled batches (the ``r_t`` of the paper's
+    code, also what ADA records then; the R1 pass adds logits, not images),
+    and :class:`~mmgen_ada.engine.hooks.APAHook` updates ``p_apa``. At
+    ``p_apa = 0`` no random number is drawn, so training is bit-identical to
+    training without APA.
 
     ``pl_interval=None`` / ``r1_interval=None`` disable lazy regularisation
     (the reference's ``Gboth``/``Dboth`` phases: the penalty is added to the
@@ -476,9 +478,12 @@ class StyleGAN2(BaseModel):
         new_pl_mean = None
         g_parts = zip(
             self._split(draws['g_z'], num), self._split(draws['g_c'], num))
+        pseudo = []
         for i, (gen_z, gen_c) in enumerate(g_parts):
             with optim_wrapper.optim_context(self.generator):
                 gen_img, _ = self.run_G(gen_z, gen_c)
+                if self.apa is not None:  # APA's pseudo reals, as DeceiveD
+                    pseudo.append(gen_img.detach())
                 fake_logits = self.run_D(gen_img, gen_c)
                 loss = g_nonsaturating_logistic_loss(fake_logits).mean()
                 log['loss_G'].append(loss.detach())
@@ -500,6 +505,8 @@ class StyleGAN2(BaseModel):
                 optim_wrapper.update_params(loss * self.pl_interval)
         if new_pl_mean is not None:
             self.pl_mean.copy_(new_pl_mean)
+        if pseudo:
+            draws['apa_pseudo'] = torch.cat(pseudo)
 
     def _pl_batch_lengths(self, parts: List[tuple],
                           optim_wrapper: GANOptimWrapper) -> Tensor:
@@ -547,23 +554,21 @@ class StyleGAN2(BaseModel):
                   draws: dict, optim_wrapper: GANOptimWrapper, num: int,
                   do_r1: bool, log: Dict[str, List[Tensor]]) -> None:
         lazy = self.r1_interval is not None
+        pseudo = draws.get('apa_pseudo')
         parts = list(
             zip(
                 self._split(real_img, num), self._split(real_c, num),
-                self._split(draws['d_z'], num), self._split(draws['d_c'],
-                                                            num)))
-        for real, c_real, gen_z, gen_c in parts:
+                self._split(draws['d_z'], num), self._split(draws['d_c'], num),
+                self._split(pseudo, num) if pseudo is not None else [None] *
+                num))
+        for real, c_real, gen_z, gen_c, pseudo_img in parts:
             with optim_wrapper.optim_context(self.discriminator):
                 with torch.no_grad():  # G is frozen in D's phases
                     gen_img, _ = self.run_G(gen_z, gen_c)
                 fake_logits = self.run_D(gen_img, gen_c)
-                real_tmp, c_tmp = real.detach(), c_real
-                if self.apa is not None:  # pseudo reals (APA, Sec. 3)
-                    real_tmp, c_tmp, mask = self.apa.mix(
-                        real_tmp, gen_img, c_real, gen_c)
-                    log['apa_pseudo_fraction'].append(mask.float().mean())
+                real_tmp = self._apa_mix(real, pseudo_img, log)
                 real_tmp = real_tmp.requires_grad_(do_r1 and not lazy)
-                real_logits = self.run_D(real_tmp, c_tmp, is_real=True)
+                real_logits = self.run_D(real_tmp, c_real, is_real=True)
                 if self.apa is not None:
                     self.apa.record(real_logits)
                 loss = (
@@ -580,13 +585,28 @@ class StyleGAN2(BaseModel):
             optim_wrapper.update_params(loss)
 
         if do_r1 and lazy:
-            for real, c_real, _, _ in parts:
+            for real, c_real, _, _, pseudo_img in parts:
                 with optim_wrapper.optim_context(self.discriminator):
-                    real_tmp = real.detach().requires_grad_(True)
+                    real_tmp = self._apa_mix(real, pseudo_img, log)
+                    real_tmp = real_tmp.requires_grad_(True)
                     real_logits = self.run_D(
                         real_tmp, c_real, is_real=True, repeated_reals=True)
+                    if self.apa is not None:
+                        self.apa.record(real_logits, repeated=True)
                     loss = self._r1_loss(real_logits, real_tmp, log)
                 optim_wrapper.update_params(loss * self.r1_interval)
+
+    def _apa_mix(self, real: Tensor, pseudo_img: Optional[Tensor],
+                 log: Dict[str, List[Tensor]]) -> Tensor:
+        """The real-labelled images of a D pass: the reals, or with APA each
+        replaced by a pseudo real with probability ``p_apa`` (fresh draws
+        per pass). The pseudo reals keep the reals' labels, as in DeceiveD's
+        loss (``run_D(mixed, real_c)``)."""
+        if self.apa is None:
+            return real.detach()
+        mixed, _, mask = self.apa.mix(real.detach(), pseudo_img)
+        log['apa_pseudo_fraction'].append(mask.float().mean())
+        return mixed
 
     def _lecam_loss(self, real_logits: Tensor, fake_logits: Tensor,
                     log: Dict[str, List[Tensor]]) -> Tensor:
