@@ -6,3 +6,4 @@ from .losses import *  # noqa: F401,F403
 from .stylegan3 import *  # noqa: F401,F403
 from .ada import *  # noqa: F401,F403
 from .diffaugment import *  # noqa: F401,F403
+from .apa import *  # noqa: F401,F403

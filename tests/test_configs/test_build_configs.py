@@ -82,6 +82,9 @@ def test_config_builds_tiny(path):
     # 'lecam' iff the LeCam penalty is on.
     named_lecam = re.search(r'(^|[-_])lecam([-_]|$)', name) is not None
     assert named_lecam == (cfg.model.get('lecam_weight', 0) > 0), name
+    # 'apa' iff adaptive pseudo augmentation is on (with its hook).
+    named_apa = re.search(r'(^|[-_])apa([-_]|$)', name) is not None
+    assert named_apa == (cfg.model.get('apa') is not None), name
     # Runtime defaults from the bases (no config may lack them): per-rank
     # seeds, one DDP wrapper per sub-model, kimg logging, samples, EMA and
     # RNG states in checkpoints.
@@ -94,6 +97,7 @@ def test_config_builds_tiny(path):
     hooks = [hook.type for hook in cfg.custom_hooks]
     assert {'GeneratorEMAHook', 'RNGStateHook'} <= set(hooks), name
     assert ('ADAHook' in hooks) == named_ada, name
+    assert ('APAHook' in hooks) == named_apa, name
 
     model_cfg = cfg.model.to_dict()
     _shrink(model_cfg)

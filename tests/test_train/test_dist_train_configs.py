@@ -218,7 +218,7 @@ def dist_runs(tmp_path_factory):
 
 
 def test_all_shipped_configs_found():
-    assert len(NAMES) == 20
+    assert len(NAMES) == 21
     assert sum(n.startswith('stylegan3') for n in NAMES) == 4
 
 

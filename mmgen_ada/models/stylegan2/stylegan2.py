@@ -59,6 +59,21 @@ class StyleGAN2(BaseModel):
     micro-batches the anchors move once per micro-batch (like NVlabs'
     ``pl_mean``), so there the step differs slightly from the one without.
 
+    With ``apa=dict(...)`` (an :class:`~mmgen_ada.models.apa.APA` config:
+    ``target``, ``kimg``, ``update_interval``, ``initial_p``), D's real
+    passes apply adaptive pseudo augmentation (Jiang et al., NeurIPS 2021,
+    Sec. 3), as the paper's code (DeceiveD) does: the pseudo reals are the
+    detached fakes of this iteration's Gmain phase (latents other than
+    Dmain's fakes); in Dmain and in the lazy R1 pass of Dreg each real is
+    replaced by the pseudo real of the same index with probability
+    ``p_apa`` (fresh draws per pass), keeps the real's label and is scored
+    as real, so R1 is taken on the mixed batch too. ``apa.record`` gets D's
+    logits on the mixed real-labelled batches (the ``r_t`` of the paper's
+    code, also what ADA records then; the R1 pass adds logits, not images),
+    and :class:`~mmgen_ada.engine.hooks.APAHook` updates ``p_apa``. At
+    ``p_apa = 0`` no random number is drawn, so training is bit-identical to
+    training without APA.
+
     ``pl_interval=None`` / ``r1_interval=None`` disable lazy regularisation
     (the reference's ``Gboth``/``Dboth`` phases: the penalty is added to the
     main loss every iteration with weight ``pl_weight`` / ``r1_gamma / 2``).
@@ -138,6 +153,10 @@ class StyleGAN2(BaseModel):
             ``r1_use_apex_amp``/``g_reg_use_apex_amp`` (False only). Unknown
             keys are an error. When given it overrides the typed arguments it
             covers. Defaults to None.
+        apa (dict, optional): Adaptive pseudo augmentation, the arguments of
+            :class:`~mmgen_ada.models.apa.APA` (``type='APA'`` optional);
+            None disables it. Needs ``APAHook`` in ``custom_hooks``.
+            Defaults to None.
         init_cfg (dict, optional): mmengine weight-init config.
     """
 
@@ -156,6 +175,7 @@ class StyleGAN2(BaseModel):
                  loss_config: Optional[dict] = None,
                  lecam_weight: float = 0.,
                  lecam_decay: float = 0.99,
+                 apa: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
         if data_preprocessor is None:
             data_preprocessor = dict(type='GANDataPreprocessor')
@@ -214,6 +234,13 @@ class StyleGAN2(BaseModel):
         if self.lecam_weight > 0:  # LeCam anchors alpha_R, alpha_F (Eq. 3)
             self.register_buffer('lecam_anchor_real', torch.zeros([]))
             self.register_buffer('lecam_anchor_fake', torch.zeros([]))
+
+        if apa is not None and not isinstance(apa, dict):
+            raise TypeError('apa must be None or a dict of APA arguments '
+                            f'(target, kimg, update_interval, initial_p), got '
+                            f'{apa!r}')
+        self.apa = None if apa is None else MODELS.build(
+            dict(type='APA', **apa) if 'type' not in apa else apa)
 
         d_params = inspect.signature(self.discriminator.forward).parameters
         self._d_takes_is_real = 'is_real' in d_params
@@ -451,9 +478,12 @@ class StyleGAN2(BaseModel):
         new_pl_mean = None
         g_parts = zip(
             self._split(draws['g_z'], num), self._split(draws['g_c'], num))
+        pseudo = []
         for i, (gen_z, gen_c) in enumerate(g_parts):
             with optim_wrapper.optim_context(self.generator):
                 gen_img, _ = self.run_G(gen_z, gen_c)
+                if self.apa is not None:  # APA's pseudo reals, as DeceiveD
+                    pseudo.append(gen_img.detach())
                 fake_logits = self.run_D(gen_img, gen_c)
                 loss = g_nonsaturating_logistic_loss(fake_logits).mean()
                 log['loss_G'].append(loss.detach())
@@ -475,6 +505,8 @@ class StyleGAN2(BaseModel):
                 optim_wrapper.update_params(loss * self.pl_interval)
         if new_pl_mean is not None:
             self.pl_mean.copy_(new_pl_mean)
+        if pseudo:
+            draws['apa_pseudo'] = torch.cat(pseudo)
 
     def _pl_batch_lengths(self, parts: List[tuple],
                           optim_wrapper: GANOptimWrapper) -> Tensor:
@@ -522,18 +554,23 @@ class StyleGAN2(BaseModel):
                   draws: dict, optim_wrapper: GANOptimWrapper, num: int,
                   do_r1: bool, log: Dict[str, List[Tensor]]) -> None:
         lazy = self.r1_interval is not None
+        pseudo = draws.get('apa_pseudo')
         parts = list(
             zip(
                 self._split(real_img, num), self._split(real_c, num),
-                self._split(draws['d_z'], num), self._split(draws['d_c'],
-                                                            num)))
-        for real, c_real, gen_z, gen_c in parts:
+                self._split(draws['d_z'], num), self._split(draws['d_c'], num),
+                self._split(pseudo, num) if pseudo is not None else [None] *
+                num))
+        for real, c_real, gen_z, gen_c, pseudo_img in parts:
             with optim_wrapper.optim_context(self.discriminator):
                 with torch.no_grad():  # G is frozen in D's phases
                     gen_img, _ = self.run_G(gen_z, gen_c)
                 fake_logits = self.run_D(gen_img, gen_c)
-                real_tmp = real.detach().requires_grad_(do_r1 and not lazy)
+                real_tmp = self._apa_mix(real, pseudo_img, log)
+                real_tmp = real_tmp.requires_grad_(do_r1 and not lazy)
                 real_logits = self.run_D(real_tmp, c_real, is_real=True)
+                if self.apa is not None:
+                    self.apa.record(real_logits)
                 loss = (
                     d_logistic_loss(fake_logits=fake_logits).mean() +
                     d_logistic_loss(real_logits=real_logits).mean())
@@ -548,13 +585,28 @@ class StyleGAN2(BaseModel):
             optim_wrapper.update_params(loss)
 
         if do_r1 and lazy:
-            for real, c_real, _, _ in parts:
+            for real, c_real, _, _, pseudo_img in parts:
                 with optim_wrapper.optim_context(self.discriminator):
-                    real_tmp = real.detach().requires_grad_(True)
+                    real_tmp = self._apa_mix(real, pseudo_img, log)
+                    real_tmp = real_tmp.requires_grad_(True)
                     real_logits = self.run_D(
                         real_tmp, c_real, is_real=True, repeated_reals=True)
+                    if self.apa is not None:
+                        self.apa.record(real_logits, repeated=True)
                     loss = self._r1_loss(real_logits, real_tmp, log)
                 optim_wrapper.update_params(loss * self.r1_interval)
+
+    def _apa_mix(self, real: Tensor, pseudo_img: Optional[Tensor],
+                 log: Dict[str, List[Tensor]]) -> Tensor:
+        """The real-labelled images of a D pass: the reals, or with APA each
+        replaced by a pseudo real with probability ``p_apa`` (fresh draws
+        per pass). The pseudo reals keep the reals' labels, as in DeceiveD's
+        loss (``run_D(mixed, real_c)``)."""
+        if self.apa is None:
+            return real.detach()
+        mixed, _, mask = self.apa.mix(real.detach(), pseudo_img)
+        log['apa_pseudo_fraction'].append(mask.float().mean())
+        return mixed
 
     def _lecam_loss(self, real_logits: Tensor, fake_logits: Tensor,
                     log: Dict[str, List[Tensor]]) -> Tensor:

@@ -84,6 +84,8 @@ class StyleGAN3(StyleGAN2):
         lecam_weight (float): LeCam weight, see ``StyleGAN2``. Defaults to 0.
         lecam_decay (float): LeCam anchor decay, see ``StyleGAN2``. Defaults
             to 0.99.
+        apa (dict, optional): Adaptive pseudo augmentation, see
+            ``StyleGAN2``. Defaults to None.
         init_cfg (dict, optional): mmengine weight-init config.
     """
 
@@ -104,6 +106,7 @@ class StyleGAN3(StyleGAN2):
                  loss_config: Optional[dict] = None,
                  lecam_weight: float = 0.,
                  lecam_decay: float = 0.99,
+                 apa: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
         if r1_gamma is None and 'r1_loss_weight' not in (loss_config or {}):
             raise ValueError(
@@ -127,6 +130,7 @@ class StyleGAN3(StyleGAN2):
             loss_config=loss_config,
             lecam_weight=lecam_weight,
             lecam_decay=lecam_decay,
+            apa=apa,
             init_cfg=init_cfg)
         self.blur_init_sigma = float(blur_init_sigma)
         self.blur_fade_kimg = float(blur_fade_kimg)
