@@ -10,6 +10,7 @@ import torch.nn as nn
 from mmgen_ada.registry import MODELS
 from .augment_pipe import AugmentPipe
 from .augment_presets import AUGMENT_PRESETS, preset_multipliers
+from .rt_controller import rt_controller_step
 
 #: Keys accepted in an ``aug_pipeline`` dict: AugmentPipe's arguments plus
 #: ``preset`` (a preset name whose multipliers the other keys override).
@@ -204,22 +205,9 @@ class ADAAug(nn.Module):
                 since the last update, over all ranks (the global batch
                 times ``update_interval``). None means ``count``.
         """
-        sign_sum, count = float(sign_sum), float(count)
-        num_images = count if num_images is None else float(num_images)
-        if min(count, num_images) < 0 or not all(
-                math.isfinite(v) for v in (sign_sum, count, num_images)):
-            raise ValueError(
-                'update needs finite statistics with count >= 0 and '
-                f'num_images >= 0, got sign_sum={sign_sum}, count={count}, '
-                f'num_images={num_images}.')
-        if count > 0:
-            rt = sign_sum / count
-            step = num_images / (self.ada_kimg * 1000)
-            new_p = self.p + _sign(rt - self.ada_target) * step
-            new_p = max(new_p, 0.)
-            if self.max_p is not None:
-                new_p = min(new_p, self.max_p)
-            self.aug_pipeline.p.fill_(new_p)
+        self.aug_pipeline.p.fill_(
+            rt_controller_step(self.p, sign_sum, count, num_images,
+                               self.ada_target, self.ada_kimg, self.max_p))
         self.reset_stats()
 
     def get_extra_state(self) -> torch.Tensor:
@@ -253,10 +241,6 @@ class ADAAug(nn.Module):
         return (f'update_interval={self.update_interval}, '
                 f'ada_target={self.ada_target}, ada_kimg={self.ada_kimg:g}, '
                 f'max_p={self.max_p}')
-
-
-def _sign(value: float) -> float:
-    return float((value > 0) - (value < 0))
 
 
 def _is_number(value) -> bool:

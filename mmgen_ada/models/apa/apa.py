@@ -7,6 +7,7 @@ import torch
 import torch.nn as nn
 from torch import Tensor
 
+from mmgen_ada.models.ada.rt_controller import rt_controller_step
 from mmgen_ada.registry import MODELS
 
 
@@ -164,19 +165,9 @@ class APA(nn.Module):
             num_images (float, optional): Images over all ranks since the
                 last update; None means ``count``.
         """
-        sign_sum, count = float(sign_sum), float(count)
-        num_images = count if num_images is None else float(num_images)
-        if min(count, num_images) < 0 or not all(
-                math.isfinite(v) for v in (sign_sum, count, num_images)):
-            raise ValueError(
-                'APA update needs finite statistics with count >= 0 and '
-                f'num_images >= 0, got sign_sum={sign_sum}, count={count}, '
-                f'num_images={num_images}.')
-        if count > 0:
-            rt = sign_sum / count
-            sign = float((rt > self.target) - (rt < self.target))
-            new_p = self.p + sign * num_images / (self.kimg * 1000)
-            self.p_apa.fill_(min(max(new_p, 0.), 1.))
+        self.p_apa.fill_(
+            rt_controller_step(self.p, sign_sum, count, num_images,
+                               self.target, self.kimg, 1., name='APA '))
         self.reset_stats()
 
     def get_extra_state(self) -> Tensor:
