@@ -208,9 +208,6 @@ def run_synthesis(generator: nn.Module,
                   noise_mode: str = 'const') -> torch.Tensor:
     """``generator.synthesis`` with the same output as ``generator(z)``.
 
-    Applies the channel flip of generators built with ``rgb2bgr=True``
-    (which do it in ``forward`` after synthesis).
-
     Args:
         generator (nn.Module): StyleGAN2/3 generator.
         ws (Tensor): Styles (N, num_ws, style_channels).
@@ -219,10 +216,7 @@ def run_synthesis(generator: nn.Module,
     Returns:
         Tensor: float images (N, C, H, W), about [-1, 1].
     """
-    img = generator.synthesis(ws, noise_mode=noise_mode)
-    if getattr(generator, 'rgb2bgr', False):
-        img = img.flip(1)
-    return img
+    return generator.synthesis(ws, noise_mode=noise_mode)
 
 
 def _check_noise_mode(noise_mode: str) -> None:

@@ -5,6 +5,7 @@ from typing import Mapping, Optional, Union
 
 import torch
 
+from mmgen_ada.models.mmagic_compat import load_pretrained
 from mmgen_ada.registry import MODELS
 from ..stylegan2.stylegan2_discriminator import StyleGAN2Discriminator
 from ..diffaugment import DiffAugment
@@ -31,6 +32,9 @@ class ADAStyleGAN2Discriminator(StyleGAN2Discriminator):
             strength, records nothing) built with ``MODELS``; None disables
             augmentation. Defaults to
             ``dict(type='ADAAug', aug_pipeline='bgc')``.
+        pretrained (dict | None): MMagic's ``dict(ckpt_path, prefix, ...)``,
+            loaded once ``data_aug`` exists (so its ``p`` loads too), see
+            :func:`~mmgen_ada.models.mmagic_compat.load_pretrained`.
         **kwargs: Other :class:`StyleGAN2Discriminator` arguments
             (``img_channels``, ``cond_size``, ``channel_base``, ...).
     """
@@ -38,6 +42,7 @@ class ADAStyleGAN2Discriminator(StyleGAN2Discriminator):
     def __init__(self,
                  in_size: int,
                  data_aug: Optional[Mapping] = DEFAULT_DATA_AUG,
+                 pretrained: Optional[dict] = None,
                  **kwargs) -> None:
         super().__init__(in_size, **kwargs)
         self.data_aug: Union[ADAAug, DiffAugment, None] = None
@@ -52,6 +57,7 @@ class ADAStyleGAN2Discriminator(StyleGAN2Discriminator):
                                 'DiffAugment, got '
                                 f'{type(data_aug).__name__}.')
             self.data_aug = data_aug
+        load_pretrained(self, type(self).__name__, pretrained)
 
     def forward(self,
                 img: torch.Tensor,

@@ -36,6 +36,8 @@ class MappingNetwork(nn.Module):
             ``style_channels``. Defaults to None.
         layer_channels (int | None): Hidden channels; None =
             ``style_channels``. Defaults to None.
+        eps (float): Epsilon of the 2nd-moment normalisation of ``z`` and
+            of the label embedding (NVlabs: 1e-8). Defaults to 1e-8.
     """
 
     def __init__(self,
@@ -47,7 +49,8 @@ class MappingNetwork(nn.Module):
                  lr_mlp: float = 0.01,
                  w_avg_beta: Optional[float] = 0.995,
                  cond_mapping_channels: Optional[int] = None,
-                 layer_channels: Optional[int] = None):
+                 layer_channels: Optional[int] = None,
+                 eps: float = 1e-8):
         super().__init__()
         if noise_size < 0 or cond_size < 0 or noise_size + cond_size == 0:
             raise ValueError('need noise_size >= 0 and cond_size >= 0, not '
@@ -63,6 +66,7 @@ class MappingNetwork(nn.Module):
         self.num_ws = num_ws
         self.num_layers = num_layers
         self.w_avg_beta = w_avg_beta
+        self.eps = eps
 
         embed_channels = 0
         if cond_size > 0:
@@ -124,12 +128,13 @@ class MappingNetwork(nn.Module):
             if z is None or z.ndim != 2 or z.shape[1] != self.noise_size:
                 raise ValueError(f'z must be (N, {self.noise_size}), got '
                                  f'{None if z is None else tuple(z.shape)}.')
-            x = normalize_2nd_moment(z.to(dtype))
+            x = normalize_2nd_moment(z.to(dtype), eps=self.eps)
         if self.cond_size > 0:
             if c is None or c.ndim != 2 or c.shape[1] != self.cond_size:
                 raise ValueError(f'c must be (N, {self.cond_size}), got '
                                  f'{None if c is None else tuple(c.shape)}.')
-            y = normalize_2nd_moment(self.embed(c.to(dtype)))
+            y = normalize_2nd_moment(
+                self.embed(c.to(dtype)), eps=self.eps)
             x = torch.cat([x, y], dim=1) if x is not None else y
         elif c is not None and c.numel() > 0:
             raise ValueError('this mapping network is unconditional '

@@ -7,6 +7,10 @@ import torch
 from mmengine.model import BaseModule
 
 from mmgen_ada.models.argument_checks import check_real
+from mmgen_ada.models.mmagic_compat import (colour_flag_is_identity,
+                                            fp16_scales, load_pretrained,
+                                            mbstd_from_cfg, refuse_unless,
+                                            resample_filter_from_blur_kernel)
 from mmgen_ada.ops import setup_filter
 from mmgen_ada.registry import MODELS
 from .discriminator_blocks import DiscriminatorBlock, DiscriminatorEpilogue
@@ -33,8 +37,8 @@ class StyleGAN2Discriminator(BaseModule):
             Defaults to 0.
         cond_mapping_channels (int | None): ``cmap_dim``; None = channels at
             4x4. Defaults to None.
-        cond_mapping_layers (int): Label MLP layers (NVlabs: 8).
-            Defaults to 8.
+        cond_mapping_layers (int | None): Label MLP layers (NVlabs: 8);
+            None = 8 (MMagic). Defaults to 8.
         channel_multiplier (int | None): MMagic channel table if given,
             else ``channel_base``/``channel_max``. Defaults to None.
         channel_base (int): NVlabs channel rule. Defaults to 32768.
@@ -59,6 +63,24 @@ class StyleGAN2Discriminator(BaseModule):
             cifar preset). NVlabs' ``'skip'`` is not implemented. Defaults
             to ``'resnet'``.
         init_cfg (dict | None): mmengine init config. Defaults to None.
+
+    MMagic's other arguments (see docs/mmagic_compat.md):
+
+    Args:
+        blur_kernel (Sequence[float] | None): MMagic's name of
+            ``resample_filter``. Defaults to None.
+        mbstd_cfg (dict | None): ``dict(group_size, channel_groups)`` =
+            ``mbstd_group_size``, ``mbstd_num_channels``. Defaults to None.
+        fp16_enabled (bool): Every block in float16 (CUDA only), i.e.
+            ``num_fp16_scales`` = all. Defaults to False.
+        out_fp32 (bool): True only (logits are always float32).
+        convert_input_fp32 (bool): True only (float32 blocks always cast
+            their input to float32).
+        input_bgr2rgb (bool): Accepted, changes nothing (the data and D's
+            input are RGB here). Defaults to False.
+        pretrained (dict | None): ``dict(ckpt_path, prefix='',
+            map_location='cpu', strict=True)``, see
+            :func:`~mmgen_ada.models.mmagic_compat.load_pretrained`.
     """
 
     def __init__(self,
@@ -66,7 +88,7 @@ class StyleGAN2Discriminator(BaseModule):
                  img_channels: int = 3,
                  cond_size: Optional[int] = 0,
                  cond_mapping_channels: Optional[int] = None,
-                 cond_mapping_layers: int = 8,
+                 cond_mapping_layers: Optional[int] = 8,
                  channel_multiplier: Optional[int] = None,
                  channel_base: int = 32768,
                  channel_max: int = 512,
@@ -77,8 +99,28 @@ class StyleGAN2Discriminator(BaseModule):
                  freeze_layers: int = 0,
                  resample_filter: Sequence[float] = (1, 3, 3, 1),
                  architecture: str = 'resnet',
-                 init_cfg: Optional[dict] = None):
+                 init_cfg: Optional[dict] = None,
+                 blur_kernel: Optional[Sequence[float]] = None,
+                 mbstd_cfg: Optional[dict] = None,
+                 fp16_enabled: bool = False,
+                 out_fp32: bool = True,
+                 convert_input_fp32: bool = True,
+                 input_bgr2rgb: bool = False,
+                 pretrained: Optional[dict] = None):
         super().__init__(init_cfg=init_cfg)
+        name = type(self).__name__
+        resample_filter = resample_filter_from_blur_kernel(
+            name, blur_kernel, resample_filter)
+        mbstd_group_size, mbstd_num_channels = mbstd_from_cfg(
+            name, mbstd_cfg, mbstd_group_size, mbstd_num_channels)
+        refuse_unless(name, 'out_fp32', out_fp32, (True, ),
+                      'the logits are always float32 here')
+        refuse_unless(
+            name, 'convert_input_fp32', convert_input_fp32, (True, ),
+            'float32 blocks always cast their input to float32 here')
+        colour_flag_is_identity(name, 'input_bgr2rgb', input_bgr2rgb)
+        if cond_mapping_layers is None:
+            cond_mapping_layers = 8
         if architecture not in ('orig', 'resnet'):
             raise ValueError("architecture must be 'orig' or 'resnet' "
                              "(NVlabs' 'skip' is not implemented), got "
@@ -87,6 +129,8 @@ class StyleGAN2Discriminator(BaseModule):
         log2 = check_resolution(in_size, 'in_size')
         if in_size < 8:
             raise ValueError(f'in_size must be >= 8, got {in_size}.')
+        num_fp16_scales = fp16_scales(name, fp16_enabled, num_fp16_scales,
+                                      log2 - 2)
         cond_size = cond_size or 0
         for name, value, low in (('img_channels', img_channels,
                                   1), ('cond_size', cond_size,
@@ -147,6 +191,7 @@ class StyleGAN2Discriminator(BaseModule):
             mbstd_group_size=mbstd_group_size,
             mbstd_num_channels=mbstd_num_channels,
             conv_clamp=conv_clamp)
+        load_pretrained(self, name, pretrained)
 
     def forward(self,
                 img: torch.Tensor,

@@ -6,6 +6,11 @@ import torch
 from mmengine.model import BaseModule
 
 from mmgen_ada.models.argument_checks import check_real
+from mmgen_ada.models.mmagic_compat import (colour_flag_is_identity,
+                                            fp16_scales, load_pretrained,
+                                            refuse_unless,
+                                            resample_filter_from_blur_kernel,
+                                            style_mixing_prob)
 from mmgen_ada.ops import setup_filter
 from mmgen_ada.registry import MODELS
 from .mapping_network import MappingNetwork
@@ -51,6 +56,31 @@ class StyleGANv2Generator(BaseModule):
             (1, 3, 3, 1).
         init_cfg (dict | None): mmengine init config (e.g. ``Pretrained``).
             Defaults to None.
+
+    MMagic's other arguments (see docs/mmagic_compat.md):
+
+    Args:
+        blur_kernel (Sequence[float] | None): MMagic's name of
+            ``resample_filter``. Defaults to None.
+        default_style_mode (str): ``'mix'`` (train with style mixing at
+            ``mix_prob``) or ``'single'`` (``mix_prob=0``). Defaults to
+            ``'mix'``.
+        eval_style_mode (str): ``'single'`` only (sampling never mixes).
+        norm_eps (float): Epsilon of the 2nd-moment normalisation of ``z``
+            (MMagic's ``PixelNorm``; MMagic's default is 1e-6, NVlabs'
+            1e-8). Defaults to 1e-8.
+        update_mean_latent_with_ema (bool): Accepted either way: ``w_avg``
+            is always tracked with ``w_avg_beta``, as NVlabs (MMagic's True).
+        fp16_enabled (bool): Every resolution in float16 (CUDA only), i.e.
+            ``num_fp16_scales`` = all. Defaults to False.
+        bgr2rgb (bool): Accepted, changes nothing (data and output are RGB
+            here). Defaults to False.
+        fixed_noise (bool): False only (noise inputs are redrawn each
+            training pass, as NVlabs).
+        pretrained (dict | None): ``dict(ckpt_path, prefix='',
+            map_location='cpu', strict=True)``: weights loaded after
+            construction, see
+            :func:`~mmgen_ada.models.mmagic_compat.load_pretrained`.
     """
 
     def __init__(self,
@@ -70,9 +100,34 @@ class StyleGANv2Generator(BaseModule):
                  w_avg_beta: float = 0.995,
                  num_fp16_scales: int = 0,
                  resample_filter: Sequence[float] = (1, 3, 3, 1),
-                 init_cfg: Optional[dict] = None):
+                 init_cfg: Optional[dict] = None,
+                 blur_kernel: Optional[Sequence[float]] = None,
+                 default_style_mode: str = 'mix',
+                 eval_style_mode: str = 'single',
+                 norm_eps: float = 1e-8,
+                 update_mean_latent_with_ema: bool = False,
+                 fp16_enabled: bool = False,
+                 bgr2rgb: bool = False,
+                 fixed_noise: bool = False,
+                 pretrained: Optional[dict] = None):
         super().__init__(init_cfg=init_cfg)
         log2 = check_resolution(out_size, 'out_size')
+        name = type(self).__name__
+        resample_filter = resample_filter_from_blur_kernel(
+            name, blur_kernel, resample_filter)
+        mix_prob = style_mixing_prob(name, default_style_mode,
+                                     eval_style_mode, mix_prob)
+        num_fp16_scales = fp16_scales(name, fp16_enabled, num_fp16_scales,
+                                      log2 - 1)
+        check_real('norm_eps', norm_eps, 0, low_open=True)
+        refuse_unless(name, 'update_mean_latent_with_ema',
+                      update_mean_latent_with_ema, (True, False),
+                      'w_avg is always tracked, as NVlabs')
+        refuse_unless(
+            name, 'fixed_noise', fixed_noise, (False, ),
+            'training draws fresh noise inputs every pass, as NVlabs; for '
+            "fixed noise when sampling use noise_mode='const'")
+        colour_flag_is_identity(name, 'bgr2rgb', bgr2rgb)
         noise_size = style_channels if noise_size is None else noise_size
         cond_size = cond_size or 0
         for name, value, low in (('style_channels', style_channels,
@@ -115,7 +170,9 @@ class StyleGANv2Generator(BaseModule):
             num_layers=num_mlps,
             lr_mlp=lr_mlp,
             w_avg_beta=w_avg_beta,
-            cond_mapping_channels=cond_mapping_channels)
+            cond_mapping_channels=cond_mapping_channels,
+            eps=norm_eps)
+        load_pretrained(self, name, pretrained)
 
     @property
     def w_avg(self) -> torch.Tensor:

@@ -6,6 +6,8 @@ import torch
 from mmengine.model import BaseModule
 from torch import Tensor
 
+from mmgen_ada.models.mmagic_compat import (colour_flag_is_identity,
+                                            load_pretrained)
 from mmgen_ada.registry import MODELS
 from ..stylegan2.mapping_network import MappingNetwork
 from .stylegan3_filters import synthesis_schedule
@@ -216,9 +218,14 @@ class StyleGANv3Generator(BaseModule):
         mix_prob (float): Style-mixing probability used by
             :meth:`mix_styles`; the StyleGAN3 reference disables it.
             Defaults to 0.
-        rgb2bgr (bool): Reverse the output channel order (for MMagic
-            configs, whose data is BGR). Defaults to False.
+        rgb2bgr (bool): MMagic's flag that turns the RGB output into its
+            BGR data order; accepted and changes nothing here, where data
+            and output are RGB (flipping would swap G's colours against the
+            reals). Defaults to False.
         init_cfg (dict, optional): mmengine init config. Defaults to None.
+        pretrained (dict, optional): MMagic's ``dict(ckpt_path, prefix='',
+            map_location='cpu', strict=True)``, see
+            :func:`~mmgen_ada.models.mmagic_compat.load_pretrained`.
     """
 
     _SYNTHESIS_KEYS = ('channel_base', 'channel_max', 'num_layers',
@@ -239,7 +246,8 @@ class StyleGANv3Generator(BaseModule):
                  mapping_cfg: Optional[dict] = None,
                  mix_prob: float = 0.,
                  rgb2bgr: bool = False,
-                 init_cfg: Optional[dict] = None) -> None:
+                 init_cfg: Optional[dict] = None,
+                 pretrained: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if out_size < 16 or out_size & (out_size - 1):
             raise ValueError(
@@ -254,7 +262,7 @@ class StyleGANv3Generator(BaseModule):
             noise_size
         self.cond_size = cond_size
         self.mix_prob = mix_prob
-        self.rgb2bgr = rgb2bgr
+        colour_flag_is_identity(type(self).__name__, 'rgb2bgr', rgb2bgr)
         synthesis_kwargs = _check_cfg(synthesis_cfg, 'synthesis_cfg',
                                       'SynthesisNetwork',
                                       self._SYNTHESIS_KEYS)
@@ -280,6 +288,7 @@ class StyleGANv3Generator(BaseModule):
             num_layers=mapping_kwargs['num_layers'],
             lr_mlp=mapping_kwargs['lr_multiplier'],
             w_avg_beta=mapping_kwargs['w_avg_beta'])
+        load_pretrained(self, type(self).__name__, pretrained)
 
     @property
     def w_avg(self) -> Tensor:
@@ -343,6 +352,4 @@ class StyleGANv3Generator(BaseModule):
             noise_mode=noise_mode,
             force_fp32=force_fp32,
             update_emas=update_emas)
-        if self.rgb2bgr:
-            img = img.flip(1)
         return img

@@ -222,8 +222,8 @@ def test_bad_inputs():
         D(torch.randn(2, 3, 8, 8))
     with pytest.raises(ValueError, match='divisible by the mbstd group'):
         D(torch.randn(6, 3, 16, 16))
-    with pytest.raises(TypeError, match='mbstd_cfg'):
-        _tiny(mbstd_cfg=dict(group_size=4))
+    with pytest.raises(TypeError, match='mbstd_cfgs'):
+        _tiny(mbstd_cfgs=dict(group_size=4))
 
 
 @pytest.mark.cuda
