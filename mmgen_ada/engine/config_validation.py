@@ -230,8 +230,13 @@ def check_module_cfg(cfg: Mapping,
                 f'{_type_name(hints[key])}, got {type(value).__name__}')
         if key in NOT_RECURSED:
             continue
+        # Keys of a nested config that ``cls`` reads itself before building
+        # it (e.g. StyleGAN2 pops ``ema_config.start_iter``, as MMagic).
+        read_by_parent = getattr(cls, 'nested_config_model_keys',
+                                 {}).get(key, ())
         for sub_cfg, sub_path in _type_dicts(value, f'{path}.{key}'):
-            problems += check_module_cfg(sub_cfg, registry, sub_path)
+            problems += check_module_cfg(sub_cfg, registry, sub_path,
+                                         read_by_parent)
     return problems
 
 

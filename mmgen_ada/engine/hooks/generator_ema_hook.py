@@ -1,9 +1,11 @@
 # Copyright (c) mmgen-ada contributors. All rights reserved.
 """Drive the generator EMA (G_ema) of GAN models during training."""
+import logging
 from typing import Optional
 
 from mmengine.dist import broadcast, get_world_size
 from mmengine.hooks import Hook
+from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
 
 from mmgen_ada.registry import HOOKS
@@ -28,7 +30,15 @@ class GeneratorEMAHook(Hook):
     - ``before_train``: sets the EMA's global ``batch_size`` (train dataloader
       batch size x world size) when it is None, and, under DDP, broadcasts
       G_ema from rank 0 (the DDP wrappers only broadcast G and D).
-    - ``after_train_iter``: ``generator_ema.update_parameters(generator)``.
+    - ``after_train_iter``: ``generator_ema.update_parameters(generator)``;
+      before the model's ``ema_start`` (MMagic's ``ema_config.start_iter``:
+      iterations ``i`` with ``i + 1 < ema_start``) G_ema is set to a copy of
+      G instead and the EMA's update counter does not move, as in MMagic.
+
+    A configured EMA ``batch_size`` (MMagic's ``RampUpEMA(batch_size=32)``)
+    that differs from the real global batch is used as configured, as
+    MMagic does, and logged as a warning: the half-life in images is then
+    not the configured one.
 
     Args:
         generator_name (str): Attribute of the model holding the trained
@@ -69,6 +79,8 @@ class GeneratorEMAHook(Hook):
                     'train dataloader (batch_size=None); set '
                     'model.ema_config.batch_size')
             ema.batch_size = per_rank * get_world_size()
+        else:
+            self._warn_batch_size(runner, ema)
         if get_world_size() > 1:
             for tensor in list(ema.parameters()) + list(ema.buffers()):
                 broadcast(tensor.data, src=0)
@@ -80,4 +92,29 @@ class GeneratorEMAHook(Hook):
                          outputs: Optional[dict] = None) -> None:
         """One EMA update after the optimizer steps of this iteration."""
         generator, ema = self._modules(runner)
+        if runner.iter + 1 < getattr(_unwrap(runner.model), 'ema_start', 0):
+            sources = list(generator.parameters()) + list(generator.buffers())
+            copies = list(ema.module.parameters()) + list(
+                ema.module.buffers())
+            for copy, source in zip(copies, sources):
+                copy.data.copy_(source.data.to(copy.device))
+            return
         ema.update_parameters(generator)
+
+    @staticmethod
+    def _warn_batch_size(runner, ema) -> None:
+        configured = getattr(ema, 'batch_size', None)
+        loader = runner.train_dataloader
+        per_rank = getattr(loader, 'batch_size', None)
+        if not isinstance(configured, int) or not isinstance(per_rank, int):
+            return
+        actual = per_rank * get_world_size()
+        if configured != actual:
+            print_log(
+                f'GeneratorEMAHook: the EMA computes its decay for a global '
+                f'batch of {configured} images (ema_config.batch_size) but '
+                f'the run trains on {actual}; set ema_config.batch_size='
+                f'{actual} (or None to take it from the dataloader) for the '
+                'configured half-life.',
+                logger='current',
+                level=logging.WARNING)

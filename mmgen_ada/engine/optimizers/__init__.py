@@ -2,9 +2,11 @@
 from .gan_amp_optim_wrapper import GANAmpOptimWrapper
 from .gan_optim_wrapper import NONFINITE_REPLACEMENT, GANOptimWrapper
 from .lazy_reg_optim_wrapper_constructor import (
-    GAN_OPTIM_WRAPPER_TYPES, LazyRegOptimWrapperConstructor)
+    GAN_OPTIM_WRAPPER_TYPES, LazyRegOptimWrapperConstructor,
+    MultiOptimWrapperConstructor)
 
 __all__ = [
     'GANAmpOptimWrapper', 'GANOptimWrapper', 'GAN_OPTIM_WRAPPER_TYPES',
-    'LazyRegOptimWrapperConstructor', 'NONFINITE_REPLACEMENT'
+    'LazyRegOptimWrapperConstructor', 'MultiOptimWrapperConstructor',
+    'NONFINITE_REPLACEMENT'
 ]

@@ -13,8 +13,9 @@ def _build_grad_scaler(loss_scale: Union[str, float, dict],
                        device_type: str) -> torch.amp.GradScaler:
     if loss_scale == 'dynamic':
         kwargs = {}
-    elif isinstance(loss_scale, float):
-        kwargs = dict(init_scale=loss_scale)
+    elif isinstance(loss_scale, (int, float)) and not isinstance(
+            loss_scale, bool):  # MMagic configs write loss_scale=512
+        kwargs = dict(init_scale=float(loss_scale))
     elif isinstance(loss_scale, dict):
         kwargs = dict(loss_scale)
     else:

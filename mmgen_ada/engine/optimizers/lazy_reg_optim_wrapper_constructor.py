@@ -65,9 +65,24 @@ class LazyRegOptimWrapperConstructor:
             each value is an mmengine optim wrapper config with an
             ``optimizer`` (which must have ``lr``; ``betas`` are scaled when
             present). The key ``reg_intervals`` (dict name -> int | None),
-            if present, overrides the model's intervals.
+            if present, overrides the model's intervals. The key
+            ``lr_betas_prescaled=True`` says the config already wrote the
+            scaled values (MMagic's configs write ``lr=0.002 * ratio,
+            betas=(0, 0.99 ** ratio)``): they are used as written.
         paramwise_cfg (dict, optional): Must be None (not supported).
+
+    Raises:
+        ValueError: (when the model's optimizers are built) A sub-model's
+            ``betas`` already look scaled for its interval (``beta ** (1 /
+            ratio)`` is a round number such as 0.99 while ``beta`` is not)
+            and ``lr_betas_prescaled`` is not set: scaling again would
+            silently change the recipe, so the message says to write the
+            paper's values or set ``lr_betas_prescaled=True`` (or
+            ``constructor='MultiOptimWrapperConstructor'``, MMagic's).
     """
+
+    #: Whether configs of this constructor state already-scaled values.
+    lr_betas_prescaled_default = False
 
     def __init__(self,
                  optim_wrapper_cfg: dict,
@@ -80,6 +95,12 @@ class LazyRegOptimWrapperConstructor:
                              f'paramwise_cfg, got {paramwise_cfg!r}')
         cfg = copy.deepcopy(dict(optim_wrapper_cfg))
         reg_intervals = cfg.pop('reg_intervals', None)
+        prescaled = cfg.pop('lr_betas_prescaled',
+                            self.lr_betas_prescaled_default)
+        if not isinstance(prescaled, bool):
+            raise TypeError('optim_wrapper.lr_betas_prescaled must be a bool, '
+                            f'got {prescaled!r}')
+        self.lr_betas_prescaled = prescaled
         for name, sub_cfg in cfg.items():
             if not isinstance(sub_cfg, dict) or 'optimizer' not in sub_cfg:
                 raise ValueError(
@@ -146,8 +167,12 @@ class LazyRegOptimWrapperConstructor:
             sub_cfg['type'] = GAN_OPTIM_WRAPPER_TYPES.get(
                 wrapper_type, wrapper_type)
             written = sub_cfg['optimizer']
-            scaled = self.lazy_scaled(written, intervals.get(name))
-            values = _written_and_scaled(written, scaled, intervals.get(name))
+            interval = None if self.lr_betas_prescaled else intervals.get(
+                name)
+            if interval is not None:
+                _refuse_prescaled_betas(written, interval, name)
+            scaled = self.lazy_scaled(written, interval)
+            values = _written_and_scaled(written, scaled, interval)
             if not scaled['lr'] >= 0:
                 raise ValueError(f'optim_wrapper.{name}.optimizer: lr must '
                                  f'be >= 0, got {values}')
@@ -161,6 +186,40 @@ class LazyRegOptimWrapperConstructor:
                 raise type(e)(f'optim_wrapper.{name}.optimizer: {e} '
                               f'(with {values})') from e
         return OptimWrapperDict(**wrappers)
+
+
+@OPTIM_WRAPPER_CONSTRUCTORS.register_module()
+class MultiOptimWrapperConstructor(LazyRegOptimWrapperConstructor):
+    """MMagic's constructor name: one GAN optim wrapper per sub-model with
+    ``lr`` and ``betas`` used as written (MMagic's configs write them
+    already scaled for lazy regularisation), i.e.
+    :class:`LazyRegOptimWrapperConstructor` with ``lr_betas_prescaled=True``.
+    """
+
+    lr_betas_prescaled_default = True
+
+
+def _refuse_prescaled_betas(optimizer_cfg: dict, interval: int,
+                            name: str) -> None:
+    """Raise if ``betas`` look already scaled for ``interval``: a beta
+    that is not a 4-digit number but whose ``1 / ratio`` power is."""
+    ratio = interval / (interval + 1)
+    for beta in optimizer_cfg.get('betas', ()):
+        beta = float(beta)
+        if not 0 < beta < 1 or round(beta, 4) == beta:
+            continue
+        unscaled = beta**(1 / ratio)
+        if abs(unscaled - round(unscaled, 4)) < 1e-9:
+            raise ValueError(
+                f'optim_wrapper.{name}.optimizer.betas='
+                f'{tuple(optimizer_cfg["betas"])} look already scaled for '
+                f'lazy regularisation every {interval} iterations '
+                f'({beta!r} = {round(unscaled, 4)} ** {ratio:.6g}), and this '
+                'constructor scales lr and betas itself. Write the paper\'s '
+                f'values (betas with {round(unscaled, 4)}, lr unscaled), or '
+                'keep the scaled ones and set optim_wrapper.'
+                'lr_betas_prescaled=True (MMagic configs: constructor='
+                "'MultiOptimWrapperConstructor')")
 
 
 def _check_types(optimizer_cfg: dict, path: str) -> None:

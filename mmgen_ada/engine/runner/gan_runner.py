@@ -14,6 +14,10 @@ and built by :func:`build_runner`, which the tools call. Three changes:
   ``tools/test.py`` and resume alike; the config key ``partial_load=True``
   allows loading only what fits with ``load_from`` (logged key by key).
   Resume is always exact.
+* A model with an :class:`~mmgen_ada.models.ADAAug` but no ``ADAHook`` in
+  the hooks gets one, with a log line: MMagic's models update ``p``
+  themselves, so MMagic configs list no such hook, and without it ``p``
+  would stay constant.
 """
 import re
 import time
@@ -62,6 +66,24 @@ class GANRunner(Runner):
     """
 
     _resuming = False
+
+    def register_hooks(self,
+                       default_hooks: Optional[dict] = None,
+                       custom_hooks: Optional[list] = None) -> None:
+        """mmengine's hooks, plus ``ADAHook`` where an ADAAug needs it."""
+        super().register_hooks(default_hooks, custom_hooks)
+        from mmgen_ada.engine.hooks import ADAHook  # hooks import models
+        if any(isinstance(hook, ADAHook) for hook in self._hooks):
+            return
+        augs = ADAHook.find_ada_augs(self.model)
+        if augs:
+            self.register_hook(dict(type='ADAHook'))
+            self.logger.info(
+                'Added ADAHook: the model has ADAAug(s) '
+                f'{[name for name, _ in augs]} whose strength p only that '
+                'hook updates, and custom_hooks lists none (MMagic configs '
+                "do not); add dict(type='ADAHook') to custom_hooks to "
+                'configure it yourself.')
 
     def register_default_hooks(self, hooks: Optional[dict] = None) -> None:
         """mmengine's default hooks; ``None`` switches off any of them.

@@ -61,9 +61,13 @@ class GANDataPreprocessor(BaseDataPreprocessor):
                             f'H, W) in [0, 255], got {inputs.dtype} of shape '
                             f'{tuple(inputs.shape)}')
         inputs = inputs.to(self.device, non_blocking=self._non_blocking)
-        inputs = inputs.float() / 127.5 - 1
+        inputs = self.normalize(inputs)
         labels = self._labels(data.get('data_samples'), inputs.shape[0])
         return dict(inputs=inputs, labels=labels)
+
+    def normalize(self, inputs: torch.Tensor) -> torch.Tensor:
+        """uint8 ``(N, C, H, W)`` -> float32 ``uint8 / 127.5 - 1``."""
+        return inputs.float() / 127.5 - 1
 
     @staticmethod
     def _stack(items: Union[torch.Tensor, Sequence[torch.Tensor]],

@@ -13,6 +13,7 @@ from torch import Tensor
 
 from mmgen_ada.engine.optimizers.gan_optim_wrapper import GANOptimWrapper
 from mmgen_ada.models.argument_checks import check_real
+from mmgen_ada.models.mmagic_compat import refuse_unless
 from mmgen_ada.models.losses import (d_logistic_loss,
                                      g_nonsaturating_logistic_loss,
                                      lecam_penalty,
@@ -22,8 +23,16 @@ from mmgen_ada.registry import MODELS
 
 # MMagic's ``loss_config`` keys and how they map onto our typed arguments.
 MMAGIC_LOSS_CONFIG_KEYS = ('r1_loss_weight', 'r1_interval', 'norm_mode',
-                           'r1_use_apex_amp', 'g_reg_interval', 'g_reg_weight',
-                           'pl_batch_shrink', 'g_reg_use_apex_amp')
+                           'r1_use_apex_amp', 'scale_r1_loss',
+                           'g_reg_interval', 'g_reg_weight', 'pl_batch_shrink',
+                           'g_reg_use_apex_amp')
+#: R1 normalisations: 'HWC' sums the squared input gradient over (C, H, W)
+#: (NVlabs); MMagic's 'pixel' takes the squared norm over C per pixel and
+#: averages it over (H, W), i.e. the 'HWC' value / (H * W).
+R1_NORM_MODES = ('HWC', 'pixel')
+#: Keys of ``ema_config`` the model reads itself (MMagic's BaseGAN pops
+#: ``start_iter`` before building the EMA), so not passed to the EMA class.
+EMA_CONFIG_MODEL_KEYS = ('start_iter', )
 
 
 def _unwrap(module: nn.Module) -> nn.Module:
@@ -149,7 +158,10 @@ class StyleGAN2(BaseModel):
             regularisation arguments, with keys ``r1_loss_weight``
             (= gamma / 2 * r1_interval), ``r1_interval``, ``g_reg_interval``,
             ``g_reg_weight`` (= pl_weight * g_reg_interval),
-            ``pl_batch_shrink``, ``norm_mode`` ('HWC' only),
+            ``pl_batch_shrink``, ``norm_mode`` (``'HWC'``, NVlabs' R1, or
+            ``'pixel'``, MMagic's default when the key is missing: R1 divided
+            by H * W, see :data:`R1_NORM_MODES`), ``scale_r1_loss`` (either
+            value: the AMP loss scale never changes R1's value here),
             ``r1_use_apex_amp``/``g_reg_use_apex_amp`` (False only). Unknown
             keys are an error. When given it overrides the typed arguments it
             covers. Defaults to None.
@@ -158,7 +170,16 @@ class StyleGAN2(BaseModel):
             None disables it. Needs ``APAHook`` in ``custom_hooks``.
             Defaults to None.
         init_cfg (dict, optional): mmengine weight-init config.
+        generator_steps (int): MMagic's G steps per iteration; 1 only.
+        discriminator_steps (int): MMagic's D steps per iteration; 1 only.
+
+    ``ema_config`` may hold MMagic's ``start_iter``: before that iteration
+    G_ema is a copy of G (see ``GeneratorEMAHook``); it is stored as
+    :attr:`ema_start` and not passed to the EMA class.
     """
+
+    #: Nested config keys this model reads itself (for config validation).
+    nested_config_model_keys = dict(ema_config=EMA_CONFIG_MODEL_KEYS)
 
     def __init__(self,
                  generator: dict,
@@ -176,14 +197,25 @@ class StyleGAN2(BaseModel):
                  lecam_weight: float = 0.,
                  lecam_decay: float = 0.99,
                  apa: Optional[dict] = None,
-                 init_cfg: Optional[dict] = None) -> None:
+                 init_cfg: Optional[dict] = None,
+                 generator_steps: int = 1,
+                 discriminator_steps: int = 1) -> None:
         if data_preprocessor is None:
             data_preprocessor = dict(type='GANDataPreprocessor')
         super().__init__(
             data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        for key, value in (('generator_steps', generator_steps),
+                           ('discriminator_steps', discriminator_steps)):
+            refuse_unless(
+                type(self).__name__, key, value, (1, ),
+                'every iteration runs one generator and one discriminator '
+                'step (plus the lazy regularisation steps), as NVlabs; '
+                'change r1_interval/pl_interval for the regularisation '
+                'schedule')
+        self.r1_norm_mode = 'HWC'
         if loss_config is not None:
-            (r1_gamma, r1_interval, pl_weight, pl_interval,
-             pl_batch_shrink) = self._parse_mmagic_loss_config(
+            (r1_gamma, r1_interval, pl_weight, pl_interval, pl_batch_shrink,
+             self.r1_norm_mode) = self._parse_mmagic_loss_config(
                  loss_config, r1_gamma, r1_interval, pl_weight, pl_interval,
                  pl_batch_shrink)
         for name, value in (('r1_interval', r1_interval), ('pl_interval',
@@ -221,6 +253,15 @@ class StyleGAN2(BaseModel):
         if ema_config is None:
             ema_config = dict(
                 type='StyleGANEMA', ema_kimg=10.0, ema_rampup=None)
+        self.ema_start = 0
+        if ema_config and 'start_iter' in ema_config:
+            ema_config = dict(ema_config)
+            self.ema_start = ema_config.pop('start_iter')
+            if (isinstance(self.ema_start, bool)
+                    or not isinstance(self.ema_start, int)
+                    or self.ema_start < 0):
+                raise ValueError('ema_config.start_iter must be an int >= 0, '
+                                 f'got {self.ema_start!r}')
         self.generator_ema = (
             MODELS.build(ema_config, default_args=dict(
                 model=self.generator)) if ema_config else None)
@@ -261,11 +302,16 @@ class StyleGAN2(BaseModel):
         if unknown:
             raise KeyError(f'Unknown loss_config key(s) {unknown}; valid keys '
                            f'are {list(MMAGIC_LOSS_CONFIG_KEYS)}')
-        if loss_config.get('norm_mode', 'HWC') != 'HWC':
+        # MMagic's default is 'pixel' when the key is missing.
+        norm_mode = loss_config.get('norm_mode', 'pixel')
+        if norm_mode not in R1_NORM_MODES:
             raise ValueError(
-                "loss_config['norm_mode'] must be 'HWC' (the reference sums "
-                f"squared gradients over C, H, W), got "
-                f"{loss_config['norm_mode']!r}")
+                f"loss_config['norm_mode'] must be one of {R1_NORM_MODES} "
+                "('HWC': NVlabs' R1 summed over C, H, W; 'pixel': MMagic's, "
+                f"the same divided by H * W), got {norm_mode!r}")
+        if not isinstance(loss_config.get('scale_r1_loss', False), bool):
+            raise ValueError("loss_config['scale_r1_loss'] must be a bool, "
+                             f"got {loss_config['scale_r1_loss']!r}")
         for key in ('r1_use_apex_amp', 'g_reg_use_apex_amp'):
             if loss_config.get(key, False):
                 raise ValueError(f'loss_config[{key!r}]=True is not '
@@ -280,7 +326,8 @@ class StyleGAN2(BaseModel):
         if 'g_reg_weight' in loss_config:
             pl_weight = loss_config['g_reg_weight'] / (pl_interval or 1)
         pl_batch_shrink = loss_config.get('pl_batch_shrink', pl_batch_shrink)
-        return r1_gamma, r1_interval, pl_weight, pl_interval, pl_batch_shrink
+        return (r1_gamma, r1_interval, pl_weight, pl_interval,
+                pl_batch_shrink, norm_mode)
 
     def _check_g_fits_d(self) -> None:
         """Raise if D cannot score G's images (size, channels, labels)."""
@@ -632,6 +679,8 @@ class StyleGAN2(BaseModel):
     def _r1_loss(self, real_logits: Tensor, real_img: Tensor,
                  log: Dict[str, List[Tensor]]) -> Tensor:
         penalty = r1_gradient_penalty(real_logits, real_img)
+        if self.r1_norm_mode == 'pixel':  # MMagic: mean over H, W
+            penalty = penalty / (real_img.shape[2] * real_img.shape[3])
         loss = (penalty * (self.r1_gamma / 2)).mean()
         log['r1_penalty'].append(penalty.detach().mean())
         log['loss_D_r1'].append(loss.detach())

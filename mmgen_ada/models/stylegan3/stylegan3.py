@@ -8,6 +8,7 @@ import torch
 from torch import Tensor
 
 from mmgen_ada.models.argument_checks import check_real
+from mmgen_ada.models.mmagic_compat import MMagicArgumentError
 from mmgen_ada.ops import filter2d
 from mmgen_ada.registry import MODELS
 from ..stylegan2.stylegan2 import StyleGAN2, _unwrap
@@ -34,6 +35,33 @@ def blur_images(img: Tensor, sigma: float) -> Tensor:
         -blur_size, blur_size + 1, device=img.device,
         dtype=torch.float32).div(sigma).square().neg().exp2()
     return filter2d(img, taps / taps.sum())
+
+
+#: MMagic's default generator arguments per phase: what the phases here do.
+MMAGIC_FORWARD_KWARGS = dict(
+    disc=dict(update_emas=True, force_fp32=False),
+    gen=dict(force_fp32=False))
+
+
+def _check_forward_kwargs(forward_kwargs: Optional[dict]) -> None:
+    """Accept MMagic's ``forward_kwargs`` when it states the phases'
+    behaviour here, refuse anything else with the reason."""
+    if forward_kwargs is None:
+        return
+    if not isinstance(forward_kwargs, dict) or not set(forward_kwargs) <= {
+            'disc', 'gen'
+    }:
+        raise MMagicArgumentError(
+            f'StyleGAN3(forward_kwargs={forward_kwargs!r}): expected a dict '
+            "with keys 'disc' and/or 'gen'")
+    for phase, default in MMAGIC_FORWARD_KWARGS.items():
+        given = forward_kwargs.get(phase, default)
+        if given != default:
+            raise MMagicArgumentError(
+                f'StyleGAN3(forward_kwargs[{phase!r}]={given!r}): only '
+                f'{default!r} is supported: the generator updates its '
+                'moving averages in the discriminator phase only and runs '
+                'its float16 layers in training (CUDA), as NVlabs')
 
 
 @MODELS.register_module()
@@ -87,6 +115,12 @@ class StyleGAN3(StyleGAN2):
         apa (dict, optional): Adaptive pseudo augmentation, see
             ``StyleGAN2``. Defaults to None.
         init_cfg (dict, optional): mmengine weight-init config.
+        generator_steps (int): MMagic's G steps per iteration; 1 only.
+        discriminator_steps (int): MMagic's D steps per iteration; 1 only.
+        forward_kwargs (dict, optional): MMagic's generator arguments per
+            phase; only its defaults, ``dict(disc=dict(update_emas=True,
+            force_fp32=False), gen=dict(force_fp32=False))`` (missing keys
+            take them), which is what the phases here do.
     """
 
     def __init__(self,
@@ -107,7 +141,11 @@ class StyleGAN3(StyleGAN2):
                  lecam_weight: float = 0.,
                  lecam_decay: float = 0.99,
                  apa: Optional[dict] = None,
-                 init_cfg: Optional[dict] = None) -> None:
+                 init_cfg: Optional[dict] = None,
+                 generator_steps: int = 1,
+                 discriminator_steps: int = 1,
+                 forward_kwargs: Optional[dict] = None) -> None:
+        _check_forward_kwargs(forward_kwargs)
         if r1_gamma is None and 'r1_loss_weight' not in (loss_config or {}):
             raise ValueError(
                 'StyleGAN3 needs r1_gamma (the reference has no default, '
@@ -131,7 +169,9 @@ class StyleGAN3(StyleGAN2):
             lecam_weight=lecam_weight,
             lecam_decay=lecam_decay,
             apa=apa,
-            init_cfg=init_cfg)
+            init_cfg=init_cfg,
+            generator_steps=generator_steps,
+            discriminator_steps=discriminator_steps)
         self.blur_init_sigma = float(blur_init_sigma)
         self.blur_fade_kimg = float(blur_fade_kimg)
         self._update_emas = False

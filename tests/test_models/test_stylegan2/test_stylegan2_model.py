@@ -241,7 +241,7 @@ def test_mmagic_loss_config():
     with pytest.raises(KeyError, match='r1_loss_weight'):
         _model(loss_config=dict(r1_weight=1.0))
     with pytest.raises(ValueError, match='norm_mode'):
-        _model(loss_config=dict(norm_mode='pixel'))
+        _model(loss_config=dict(norm_mode='L2'))
 
 
 def test_bad_arguments_are_named():
