@@ -92,7 +92,8 @@ class GeneratorEMAHook(Hook):
                          outputs: Optional[dict] = None) -> None:
         """One EMA update after the optimizer steps of this iteration."""
         generator, ema = self._modules(runner)
-        if runner.iter + 1 < getattr(_unwrap(runner.model), 'ema_start', 0):
+        ema_start = getattr(_unwrap(runner.model), 'ema_start', 0)
+        if ema_start and runner.iter + 1 < ema_start:
             sources = list(generator.parameters()) + list(generator.buffers())
             copies = list(ema.module.parameters()) + list(
                 ema.module.buffers())
