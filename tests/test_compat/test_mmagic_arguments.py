@@ -1,11 +1,12 @@
 # Copyright (c) mmgen-ada contributors. All rights reserved.
 """Each MMagic argument does what MMagic's does, or is refused with why."""
-import copy
+import logging
 from types import SimpleNamespace
 
 import pytest
 import torch
 import torch.nn as nn
+from mmengine.logging import MMLogger
 from mmengine.model import BaseModel
 from mmengine.registry import init_default_scope
 from torch import autograd
@@ -40,10 +41,12 @@ def test_blur_kernel_is_resample_filter():
     img = torch.randn(2, 3, 8, 8)
     torch.testing.assert_close(
         _seeded(D_CFG, blur_kernel=[1, 2, 1])(img),
-        _seeded(D_CFG, resample_filter=(1, 2, 1))(img), rtol=0, atol=0)
+        _seeded(D_CFG, resample_filter=(1, 2, 1))(img),
+        rtol=0,
+        atol=0)
     with pytest.raises(MMagicArgumentError, match='give only one'):
-        MODELS.build(dict(G_CFG, blur_kernel=[1, 2, 1],
-                          resample_filter=(1, 3, 1)))
+        MODELS.build(
+            dict(G_CFG, blur_kernel=[1, 2, 1], resample_filter=(1, 3, 1)))
 
 
 def test_mbstd_cfg_is_group_size_and_channels():
@@ -55,16 +58,17 @@ def test_mbstd_cfg_is_group_size_and_channels():
     assert (two.epilogue.mbstd.group_size,
             two.epilogue.mbstd.num_channels) == (2, 2)
     for bad, match in ((dict(sync_std=True), 'sync_std'),
-                       (dict(group_sizes=4), 'unknown mbstd_cfg'),
-                       (dict(eps=1e-6), 'eps')):
+                       (dict(group_sizes=4),
+                        'unknown mbstd_cfg'), (dict(eps=1e-6), 'eps')):
         with pytest.raises(MMagicArgumentError, match=match):
             MODELS.build(dict(D_CFG, mbstd_cfg=bad))
 
 
 def test_fp16_enabled_is_every_scale():
     g = MODELS.build(dict(G_CFG, fp16_enabled=True))
-    flags = [b.use_fp16 for b in g.synthesis.children()
-             if hasattr(b, 'use_fp16')]
+    flags = [
+        b.use_fp16 for b in g.synthesis.children() if hasattr(b, 'use_fp16')
+    ]
     assert flags == [False, True]  # 4x4 stays float32, as NVlabs
     d = MODELS.build(dict(D_CFG, fp16_enabled=True))
     assert [d.b8.use_fp16] == [True]
@@ -90,8 +94,8 @@ def test_style_modes_norm_eps_and_mean_latent():
     assert MODELS.build(dict(G_CFG, default_style_mode='single')).mix_prob \
         == 0
     assert MODELS.build(dict(G_CFG, mix_prob=0.5)).mix_prob == 0.5
-    g = MODELS.build(dict(G_CFG, norm_eps=1e-6,
-                          update_mean_latent_with_ema=True))
+    g = MODELS.build(
+        dict(G_CFG, norm_eps=1e-6, update_mean_latent_with_ema=True))
     assert g.mapping.eps == 1e-6 and g.w_avg.shape == (8, )
     # The eps enters z's 2nd-moment normalisation: z * rsqrt(mean z^2 + e).
     seen = []
@@ -107,33 +111,41 @@ def test_colour_flags_change_nothing_on_rgb_data():
     flagged = _seeded(G_CFG, bgr2rgb=True)
     torch.testing.assert_close(
         flagged(z, noise_mode='const'),
-        _seeded(G_CFG)(z, noise_mode='const'), rtol=0, atol=0)
+        _seeded(G_CFG)(z, noise_mode='const'),
+        rtol=0,
+        atol=0)
     torch.testing.assert_close(
         _seeded(D_CFG, input_bgr2rgb=True)(img),
-        _seeded(D_CFG)(img), rtol=0, atol=0)
+        _seeded(D_CFG)(img),
+        rtol=0,
+        atol=0)
 
 
 def test_pretrained_loads_a_prefix_of_our_checkpoint(tmp_path):
     source = _seeded(G_CFG)
     path = tmp_path / 'ckpt.pth'
     torch.save(
-        dict(
-            state_dict={
-                f'generator_ema.{k}': v
-                for k, v in source.state_dict().items()
-            }), path)
+        dict(state_dict={
+            f'generator_ema.{k}': v
+            for k, v in source.state_dict().items()
+        }), path)
     torch.manual_seed(5)
     loaded = MODELS.build(
-        dict(G_CFG, pretrained=dict(ckpt_path=str(path),
-                                    prefix='generator_ema')))
+        dict(
+            G_CFG,
+            pretrained=dict(ckpt_path=str(path), prefix='generator_ema')))
     for k, v in source.state_dict().items():
         assert torch.equal(loaded.state_dict()[k], v), k
     with pytest.raises(MMagicArgumentError, match='no tensors under'):
-        MODELS.build(dict(G_CFG, pretrained=dict(ckpt_path=str(path),
-                                                 prefix='generator')))
+        MODELS.build(
+            dict(
+                G_CFG,
+                pretrained=dict(ckpt_path=str(path), prefix='generator')))
     with pytest.raises(Exception, match='ckpt.pth'):  # D does not fit
-        MODELS.build(dict(D_CFG, pretrained=dict(ckpt_path=str(path),
-                                                 prefix='generator_ema')))
+        MODELS.build(
+            dict(
+                D_CFG,
+                pretrained=dict(ckpt_path=str(path), prefix='generator_ema')))
 
 
 def test_data_preprocessor_is_mmagic_normalisation():
@@ -149,8 +161,8 @@ def test_data_preprocessor_is_mmagic_normalisation():
         [255., 2, 1]).view(3, 1, 1)
     torch.testing.assert_close(custom(data)['inputs'], expected)
     for kwargs, match in ((dict(output_channel_order='BGR'), 'RGB here'),
-                          (dict(pad_size_divisor=32), 'not padded'),
-                          (dict(bgr_to_rgb=True), 'stay RGB')):
+                          (dict(pad_size_divisor=32),
+                           'not padded'), (dict(bgr_to_rgb=True), 'stay RGB')):
         with pytest.raises(MMagicArgumentError, match=match):
             MODELS.build(dict(type='DataPreprocessor', **kwargs))
 
@@ -181,7 +193,9 @@ def test_ema_start_iter_copies_before_and_averages_after():
             generator=G_CFG,
             discriminator=D_CFG,
             ema_config=dict(
-                type='ExponentialMovingAverage', momentum=0.5, interval=1,
+                type='ExponentialMovingAverage',
+                momentum=0.5,
+                interval=1,
                 start_iter=2)))
     assert model.ema_start == 2
     runner = SimpleNamespace(
@@ -204,16 +218,18 @@ def test_ema_start_iter_copies_before_and_averages_after():
         else:  # momentum 0.5: halfway between
             torch.testing.assert_close(after, (before + weight) / 2)
     # The validation knows the model reads start_iter itself.
-    cfg = dict(type='StyleGAN2', generator=G_CFG, discriminator=D_CFG,
-               ema_config=dict(type='RampUpEMA', start_iter=0, batch_sz=4))
+    cfg = dict(
+        type='StyleGAN2',
+        generator=G_CFG,
+        discriminator=D_CFG,
+        ema_config=dict(type='RampUpEMA', start_iter=0, batch_sz=4))
     problems = check_module_cfg(cfg, MODELS, 'model')
     assert len(problems) == 1 and 'ema_config.batch_sz' in problems[0]
 
 
 def _model(**kwargs):
     return MODELS.build(
-        dict(type='StyleGAN2', generator=G_CFG, discriminator=D_CFG,
-             **kwargs))
+        dict(type='StyleGAN2', generator=G_CFG, discriminator=D_CFG, **kwargs))
 
 
 def test_r1_pixel_norm_is_mmagics():
@@ -239,43 +255,52 @@ def test_steps_and_forward_kwargs():
     with pytest.raises(MMagicArgumentError, match='one generator and one'):
         _model(discriminator_steps=2)
     sg3 = dict(
-        type='StyleGAN3', r1_gamma=1.,
-        generator=dict(type='StyleGANv3Generator', out_size=16,
-                       style_channels=8,
-                       synthesis_cfg=dict(channel_base=128, channel_max=8,
-                                          num_layers=4, num_critical=2)),
+        type='StyleGAN3',
+        r1_gamma=1.,
+        generator=dict(
+            type='StyleGANv3Generator',
+            out_size=16,
+            style_channels=8,
+            synthesis_cfg=dict(
+                channel_base=128, channel_max=8, num_layers=4,
+                num_critical=2)),
         discriminator=dict(D_CFG, in_size=16))
-    MODELS.build(dict(sg3, forward_kwargs=dict(
-        disc=dict(update_emas=True, force_fp32=False))))
+    MODELS.build(
+        dict(
+            sg3,
+            forward_kwargs=dict(
+                disc=dict(update_emas=True, force_fp32=False))))
     with pytest.raises(MMagicArgumentError, match='discriminator phase'):
-        MODELS.build(dict(sg3, forward_kwargs=dict(
-            gen=dict(force_fp32=True))))
+        MODELS.build(dict(sg3, forward_kwargs=dict(gen=dict(force_fp32=True))))
 
 
 def test_prescaled_lr_and_betas_are_not_scaled_twice():
     model = _model()
     ratio = 4 / 5
-    written = dict(generator=dict(optimizer=dict(
-        type='Adam', lr=0.002 * ratio, betas=(0, 0.99**ratio))))
+    written = dict(
+        generator=dict(
+            optimizer=dict(
+                type='Adam', lr=0.002 * ratio, betas=(0, 0.99**ratio))))
     with pytest.raises(ValueError, match='look already scaled'):
         OPTIM_WRAPPER_CONSTRUCTORS.build(
-            dict(type='LazyRegOptimWrapperConstructor',
-                 optim_wrapper_cfg=written))(model)
-    for cfg in (dict(type='MultiOptimWrapperConstructor',
-                     optim_wrapper_cfg=written),
-                dict(type='LazyRegOptimWrapperConstructor',
-                     optim_wrapper_cfg=dict(written,
-                                            lr_betas_prescaled=True))):
+            dict(
+                type='LazyRegOptimWrapperConstructor',
+                optim_wrapper_cfg=written))(
+                    model)
+    for cfg in (dict(
+            type='MultiOptimWrapperConstructor', optim_wrapper_cfg=written),
+                dict(
+                    type='LazyRegOptimWrapperConstructor',
+                    optim_wrapper_cfg=dict(written, lr_betas_prescaled=True))):
         group = OPTIM_WRAPPER_CONSTRUCTORS.build(cfg)(
             model)['generator'].optimizer.param_groups[0]
         assert group['lr'] == 0.002 * ratio
         assert group['betas'] == (0., 0.99**ratio)
-    paper = dict(generator=dict(optimizer=dict(
-        type='Adam', lr=0.002, betas=(0, 0.99))))
+    paper = dict(
+        generator=dict(optimizer=dict(type='Adam', lr=0.002, betas=(0, 0.99))))
     group = OPTIM_WRAPPER_CONSTRUCTORS.build(
-        dict(type='LazyRegOptimWrapperConstructor',
-             optim_wrapper_cfg=paper))(model)[
-                 'generator'].optimizer.param_groups[0]
+        dict(type='LazyRegOptimWrapperConstructor', optim_wrapper_cfg=paper))(
+            model)['generator'].optimizer.param_groups[0]
     assert group['lr'] == pytest.approx(0.002 * ratio)
 
 
@@ -286,8 +311,10 @@ class _TinyADAModel(BaseModel):
         super().__init__()
         self.critic = nn.Linear(3, 1)
         self.data_aug = ADAAug(
-            aug_pipeline=dict(xflip=1, rotate90=1), update_interval=2,
-            augment_initial_p=0.1, ada_kimg=0.02)
+            aug_pipeline=dict(xflip=1, rotate90=1),
+            update_interval=2,
+            augment_initial_p=0.1,
+            ada_kimg=0.02)
 
     def forward(self, inputs, data_samples=None, mode='tensor'):
         x = self.data_aug(torch.stack(list(inputs)).float())
@@ -314,9 +341,10 @@ def _train(tmp_path, name, custom_hooks):
         work_dir=str(tmp_path / name),
         experiment_name=name,
         train_dataloader=dict(
-            dataset=_Images(), sampler=dict(type='DefaultSampler',
-                                            shuffle=False),
-            batch_size=4, num_workers=0,
+            dataset=_Images(),
+            sampler=dict(type='DefaultSampler', shuffle=False),
+            batch_size=4,
+            num_workers=0,
             collate_fn=dict(type='default_collate')),
         train_cfg=dict(by_epoch=False, max_iters=4),
         optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.1)),
@@ -335,3 +363,30 @@ def test_ada_without_adahook_still_adapts_p(tmp_path):
     explicit = _train(tmp_path, 'explicit', [dict(type='ADAHook')])
     assert sum(isinstance(h, ADAHook) for h in explicit.hooks) == 1
     assert auto.model.data_aug.p == explicit.model.data_aug.p
+
+
+def test_ema_hook_warns_when_rampup_batch_is_not_the_runs():
+    model = _model(ema_config=dict(type='RampUpEMA', batch_size=32))
+    runner = SimpleNamespace(
+        model=model, train_dataloader=SimpleNamespace(batch_size=4), iter=0)
+    with _CapturedLog() as messages:
+        GeneratorEMAHook().before_train(runner)
+    assert any('global batch of 32' in m and 'trains on 4' in m
+               for m in messages)
+    assert model.generator_ema.batch_size == 32  # used as configured
+
+
+class _CapturedLog:
+    """Collect the messages mmengine's current logger prints."""
+
+    def __enter__(self):
+        self.messages = []
+        self.logger = MMLogger.get_current_instance()
+        self.handler = logging.Handler()
+        self.handler.emit = lambda record: self.messages.append(record.
+                                                                getMessage())
+        self.logger.addHandler(self.handler)
+        return self.messages
+
+    def __exit__(self, *exc):
+        self.logger.removeHandler(self.handler)

@@ -34,8 +34,18 @@ LOSS_CONFIG = dict(
     g_reg_weight=2. * G_REG,
     pl_batch_shrink=2)
 ADA_PIPELINE = dict(
-    xflip=1, rotate90=1, xint=1, scale=1, rotate=1, aniso=1, xfrac=1,
-    brightness=1, contrast=1, lumaflip=1, hue=1, saturation=1)
+    xflip=1,
+    rotate90=1,
+    xint=1,
+    scale=1,
+    rotate=1,
+    aniso=1,
+    xfrac=1,
+    brightness=1,
+    contrast=1,
+    lumaflip=1,
+    hue=1,
+    saturation=1)
 
 
 def _merge(base: dict, update: dict) -> dict:
@@ -103,8 +113,8 @@ SG2_CONFIGS = {
         dict(
             generator=dict(out_size=256, fp16_enabled=True),
             discriminator=dict(
-                in_size=256, fp16_enabled=False, num_fp16_scales=4))),
-                     _optim(**AMP)),
+                in_size=256, fp16_enabled=False,
+                num_fp16_scales=4))), _optim(**AMP)),
     'stylegan2_c2-PL_8xb4-fp16-partial-GD-no-scaler-800kiters_ffhq-256x256':
     (_merge(
         SG2_FFHQ_256,
@@ -210,9 +220,8 @@ SG3_CONFIGS = {
     (_sg3_ada(SYNTHESIS_T, 6.6), SG3_OPTIM),
     'stylegan3-r_ada-gamma3.3_8xb4-fp16_metfaces-1024x1024':
     (_sg3_ada(SYNTHESIS_R, 3.3), SG3_OPTIM),
-    'stylegan3-t_gamma2.0_8xb4-fp16-noaug_ffhq-256x256':
-    (_sg3_noaug(256, SYNTHESIS_T_256, 2., 32,
-                channel_multiplier=1), SG3_OPTIM),
+    'stylegan3-t_gamma2.0_8xb4-fp16-noaug_ffhq-256x256': (_sg3_noaug(
+        256, SYNTHESIS_T_256, 2., 32, channel_multiplier=1), SG3_OPTIM),
     'stylegan3-t_gamma32.8_8xb4-fp16-noaug_ffhq-1024x1024':
     (_sg3_noaug(1024, SYNTHESIS_T, 32.8, 32), SG3_OPTIM),
     'stylegan3-t_cvt-official-rgb_8xb4_ffhq-1024x1024':
@@ -235,14 +244,21 @@ def _tiny(model: dict) -> dict:
     model = copy.deepcopy(model)
     gen, disc = model['generator'], model['discriminator']
     if model['type'] == 'StyleGAN2':
-        gen.update(out_size=8, style_channels=8, num_mlps=1, channel_base=64,
-                   channel_max=8)
+        gen.update(
+            out_size=8,
+            style_channels=8,
+            num_mlps=1,
+            channel_base=64,
+            channel_max=8)
         disc.update(in_size=8)
     else:
         gen.update(out_size=16, style_channels=8, noise_size=8)
         gen['synthesis_cfg'] = dict(
-            gen['synthesis_cfg'], channel_base=128, channel_max=8,
-            num_layers=4, num_critical=2)
+            gen['synthesis_cfg'],
+            channel_base=128,
+            channel_max=8,
+            num_layers=4,
+            num_critical=2)
         disc.update(in_size=16)
     if 'channel_multiplier' not in disc:  # its table would be 512 wide
         disc.update(channel_base=64, channel_max=8)
@@ -251,15 +267,16 @@ def _tiny(model: dict) -> dict:
 
 def _batch(size):
     torch.manual_seed(0)
-    return dict(inputs=torch.randint(0, 256, (2, 3, size, size),
-                                     dtype=torch.uint8))
+    return dict(
+        inputs=torch.randint(0, 256, (2, 3, size, size), dtype=torch.uint8))
 
 
 def _build_optim(model, optim_wrapper):
     cfg = copy.deepcopy(optim_wrapper)
     constructor = cfg.pop('constructor')
     return OPTIM_WRAPPER_CONSTRUCTORS.build(
-        dict(type=constructor, optim_wrapper_cfg=cfg))(model)
+        dict(type=constructor, optim_wrapper_cfg=cfg))(
+            model)
 
 
 def test_there_are_19_configs():
@@ -317,6 +334,12 @@ def test_ada_stylegan3_config_moves_over_with_its_meaning():
         dict(_tiny(SG3_CONFIGS[name][0])['generator'], rgb2bgr=False))
     plain.load_state_dict(model.generator.state_dict())
     torch.testing.assert_close(model.generator(z), plain(z))
+    # MMagic's StyleGAN3 keeps the base config's path-length term.
+    assert (model.pl_weight, model.pl_interval) == (2.0, 4)
+    log = model.train_step(
+        _batch(16), _build_optim(model, SG3_CONFIGS[name][1]))
+    assert torch.isfinite(log['loss_G_pl']) and torch.isfinite(
+        log['loss_D_r1'])
 
 
 def test_the_four_other_configs_fail_with_the_reason():

@@ -76,15 +76,15 @@ class DataPreprocessor(GANDataPreprocessor):
         refuse_unless(name, 'pad_size_divisor', pad_size_divisor, (1, ),
                       'GAN images are used at their size, not padded')
         refuse_unless(
-            name, 'output_channel_order', output_channel_order,
-            (None, 'RGB'), 'the data, G and D are RGB here; MMagic writes '
+            name, 'output_channel_order', output_channel_order, (None, 'RGB'),
+            'the data, G and D are RGB here; MMagic writes '
             'BGR only to match its BGR-loaded data')
         for key, value in (('bgr_to_rgb', bgr_to_rgb), ('rgb_to_bgr',
-                                                       rgb_to_bgr)):
+                                                        rgb_to_bgr)):
             refuse_unless(name, key, value, (False, ),
                           'images are decoded as RGB and stay RGB here')
         for key, value in (('input_view', input_view), ('output_view',
-                                                       output_view)):
+                                                        output_view)):
             refuse_unless(name, key, value, (None, ),
                           'GAN images are (N, C, H, W) tensors')
         mean, std = _per_channel('mean', mean), _per_channel('std', std)
@@ -102,8 +102,9 @@ class DataPreprocessor(GANDataPreprocessor):
             return super().normalize(inputs)
         mean, std = (t.to(inputs.device) for t in self._mmagic_norm)
         channels = inputs.shape[1]
-        if mean.shape[0] not in (1, channels) or std.shape[0] not in (
-                1, channels):
+        if mean.shape[0] not in (1,
+                                 channels) or std.shape[0] not in (1,
+                                                                   channels):
             raise ValueError(
                 f'DataPreprocessor: mean/std have {mean.shape[0]}/'
                 f'{std.shape[0]} values for {channels}-channel images')

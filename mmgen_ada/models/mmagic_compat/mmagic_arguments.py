@@ -34,8 +34,9 @@ def refuse_unless(owner: str, name: str, value: Any, allowed: Iterable,
         reason (str): Why other values are refused and what to write.
     """
     allowed = tuple(allowed)
-    if any(value is a or (type(value) is type(a) and value == a)
-           for a in allowed):
+    if any(
+            value is a or (type(value) is type(a) and value == a)
+            for a in allowed):
         return
     raise MMagicArgumentError(
         f'{owner}({name}={value!r}): only {", ".join(map(repr, allowed))} '
@@ -96,16 +97,15 @@ def mbstd_from_cfg(owner: str, mbstd_cfg: Optional[dict],
         owner, "mbstd_cfg['sync_std']", mbstd_cfg.get('sync_std', False),
         (False, ), 'the std is taken within each rank\'s groups, as in '
         'NVlabs; remove sync_std')
-    refuse_unless(
-        owner, "mbstd_cfg['sync_groups']", mbstd_cfg.get('sync_groups'),
-        (None, ), 'only used with sync_std, which is not supported')
+    refuse_unless(owner, "mbstd_cfg['sync_groups']",
+                  mbstd_cfg.get('sync_groups'), (None, ),
+                  'only used with sync_std, which is not supported')
     eps = mbstd_cfg.get('eps', 1e-8)
     if eps != 1e-8:
         raise MMagicArgumentError(
             f"{owner}(mbstd_cfg['eps']={eps!r}): the std uses NVlabs' 1e-8; "
             'remove eps')
-    return (mbstd_cfg.get('group_size', 4),
-            mbstd_cfg.get('channel_groups', 1))
+    return (mbstd_cfg.get('group_size', 4), mbstd_cfg.get('channel_groups', 1))
 
 
 def fp16_scales(owner: str, fp16_enabled: bool, num_fp16_scales: int,
@@ -153,9 +153,10 @@ def style_mixing_prob(owner: str, default_style_mode: str,
     Raises:
         MMagicArgumentError: ``eval_style_mode='mix'`` or an unknown mode.
     """
-    refuse_unless(owner, 'default_style_mode', default_style_mode,
-                  ('mix', 'single'), "'mix' trains with style mixing at "
-                  "mix_prob, 'single' without")
+    refuse_unless(
+        owner, 'default_style_mode', default_style_mode, ('mix', 'single'),
+        "'mix' trains with style mixing at "
+        "mix_prob, 'single' without")
     refuse_unless(
         owner, 'eval_style_mode', eval_style_mode, ('single', ),
         'sampling and metrics use unmixed styles, as NVlabs; for mixed '

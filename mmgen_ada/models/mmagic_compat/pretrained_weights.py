@@ -64,5 +64,5 @@ def load_pretrained(module: nn.Module, owner: str,
         state_dict,
         f'{path} (prefix {prefix!r})',
         partial=not pretrained.get('strict', True))
-    print_log(f'{owner}: loaded pretrained weights from {path}',
-              logger='current')
+    print_log(
+        f'{owner}: loaded pretrained weights from {path}', logger='current')
