@@ -334,7 +334,7 @@ class _Images(torch.utils.data.Dataset):
         return dict(inputs=torch.full((3, 4, 4), 0.5))
 
 
-def _train(tmp_path, name, custom_hooks):
+def _train(tmp_path, name, custom_hooks, max_iters=4, resume_from=None):
     torch.manual_seed(0)
     runner = GANRunner(
         model=_TinyADAModel(),
@@ -346,10 +346,15 @@ def _train(tmp_path, name, custom_hooks):
             batch_size=4,
             num_workers=0,
             collate_fn=dict(type='default_collate')),
-        train_cfg=dict(by_epoch=False, max_iters=4),
+        train_cfg=dict(by_epoch=False, max_iters=max_iters),
         optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.1)),
         custom_hooks=custom_hooks,
-        default_hooks=dict(checkpoint=None, logger=None),
+        default_hooks=dict(
+            checkpoint=dict(type='CheckpointHook', interval=2,
+                            by_epoch=False),
+            logger=None),
+        load_from=resume_from,
+        resume=resume_from is not None,
         default_scope='mmgen_ada',
         log_level='WARNING')
     runner.train()
@@ -363,6 +368,12 @@ def test_ada_without_adahook_still_adapts_p(tmp_path):
     explicit = _train(tmp_path, 'explicit', [dict(type='ADAHook')])
     assert sum(isinstance(h, ADAHook) for h in explicit.hooks) == 1
     assert auto.model.data_aug.p == explicit.model.data_aug.p
+    # Resume with the added hook continues exactly (p and pending stats).
+    first = _train(tmp_path, 'first', [], max_iters=3)
+    assert first.model.data_aug.sign_stats().tolist()[1] == 4.0  # pending
+    resumed = _train(tmp_path, 'resumed', [], max_iters=4,
+                     resume_from=str(tmp_path / 'first' / 'iter_2.pth'))
+    assert resumed.model.data_aug.p == auto.model.data_aug.p
 
 
 def test_ema_hook_warns_when_rampup_batch_is_not_the_runs():
