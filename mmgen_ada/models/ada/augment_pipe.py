@@ -18,6 +18,13 @@ per sample and executed by one wavelet-filtered resampling; the blitting ops
 are executed exactly as pixel copies before it (on square images; otherwise
 they join the resampled matrix, as in the reference code). All colour ops
 compose into one 4x4 colour matrix.
+
+Non-square images (``H != W``) follow the reference code's pixel-space
+geometry: every transform acts on pixel coordinates about the image centre,
+so a quarter turn of a ``H x W`` image is resampled into the same ``H x W``
+frame (the turned content is cropped along one axis and the other is filled
+from the mirror padding), and translations and cutout are measured in each
+axis's own size (``x`` in units of ``W``, ``y`` in units of ``H``).
 """
 import math
 from dataclasses import dataclass, field
@@ -56,9 +63,9 @@ class AugmentParams:
         filter_gains (Tensor): ``(N, num_bands)`` imgfilter band gains.
         noise_sigma (Tensor): ``(N,)`` std of the additive noise (>= 0).
         cutout_size (Tensor): ``(N,)`` cutout side relative to the image
-            size (0 = no cutout).
+            width (x) and height (y) (0 = no cutout).
         cutout_center (Tensor): ``(N, 2)`` cutout centre ``(x, y)`` in
-            ``[0, 1]``.
+            ``[0, 1]``, in units of the width and the height.
         blit_active, geom_active, color_active, filter_active,
         noise_active, cutout_active (Tensor): ``(N,)`` bool, the stage's
             drawn transform differs from the identity for that sample.
@@ -150,7 +157,8 @@ class AugmentPipe(nn.Module):
         rotate90 (float): Multiplier for a rotation by a uniform multiple of
             90 degrees. Defaults to 0.
         xint (float): Multiplier for an integer translation, uniform in
-            ``[-xint_max, xint_max]`` of the image size. Defaults to 0.
+            ``[-xint_max, xint_max]`` of the image width along x and of its
+            height along y, rounded to whole pixels. Defaults to 0.
         xint_max (float): Range of integer translation. Defaults to 0.125.
         scale (float): Multiplier for isotropic scaling by
             ``2 ** N(0, scale_std^2)``. Defaults to 0.
@@ -162,13 +170,14 @@ class AugmentPipe(nn.Module):
         aniso (float): Multiplier for anisotropic scaling by
             ``(s, 1 / s)``, ``s = 2 ** N(0, aniso_std^2)``. Defaults to 0.
         xfrac (float): Multiplier for a fractional translation by
-            ``N(0, xfrac_std^2)`` of the image size. Defaults to 0.
+            ``N(0, xfrac_std^2)`` of the image width along x and of its
+            height along y. Defaults to 0.
         scale_std (float): Log2 std of isotropic scaling. Defaults to 0.2.
         rotate_max (float): Range of arbitrary rotation, 1 = full circle.
             Defaults to 1.
         aniso_std (float): Log2 std of anisotropic scaling. Defaults to 0.2.
         xfrac_std (float): Std of fractional translation, relative to the
-            image size. Defaults to 0.125.
+            image width (x) and height (y). Defaults to 0.125.
         brightness (float): Multiplier for adding ``N(0, brightness_std^2)``
             to every channel. Defaults to 0.
         contrast (float): Multiplier for scaling colours by
@@ -195,12 +204,12 @@ class AugmentPipe(nn.Module):
             to 1.
         noise (float): Multiplier for additive Gaussian noise whose std is
             drawn per sample from ``|N(0, noise_std^2)|``. Defaults to 0.
-        cutout (float): Multiplier for zeroing a square of side
-            ``cutout_size`` (relative) at a uniform random centre. Defaults
-            to 0.
+        cutout (float): Multiplier for zeroing a rectangle of
+            ``cutout_size * W`` by ``cutout_size * H`` pixels (a square on
+            square images) at a uniform random centre. Defaults to 0.
         noise_std (float): Scale of the noise std. Defaults to 0.1.
-        cutout_size (float): Cutout side, relative to the image size.
-            Defaults to 0.5.
+        cutout_size (float): Cutout side, relative to the image width (x)
+            and height (y). Defaults to 0.5.
         skip_identity (bool): Run each stage (blit, resampling, colour,
             filter, noise, cutout) only on the samples whose drawn transform
             for that stage is not the identity, so the cost grows with ``p``

@@ -97,9 +97,11 @@ def resample_geometric(images: torch.Tensor, geom_inv: torch.Tensor,
     upsamples 2x with the wavelet low-pass ``lowpass``, samples bilinearly on
     the transformed grid and downsamples 2x with the time-reversed filter,
     which inverts the upsampling for the identity transform (orthonormal
-    wavelet). Pixels whose source lies beyond the reflected margin (only
-    possible for transforms reaching further than ``W - 1`` pixels out) read
-    zeros.
+    wavelet). The padding is one reflection at most (``W - 1`` columns,
+    ``H - 1`` rows), as in the reference code; pixels whose source lies
+    beyond it read zeros. That happens for transforms reaching further out,
+    e.g. a quarter turn of an image more than about 2:1 (16x64: the outer 9
+    columns of each side).
 
     Args:
         images (Tensor): ``(N, C, H, W)``.
@@ -237,8 +239,8 @@ def apply_cutout(images: torch.Tensor, size: torch.Tensor,
 
     Args:
         images (Tensor): ``(N, C, H, W)``.
-        size (Tensor): ``(N,)`` rectangle side, relative to the image size
-            (0 cuts nothing).
+        size (Tensor): ``(N,)`` rectangle side, relative to the image
+            width (x) and height (y) (0 cuts nothing).
         center (Tensor): ``(N, 2)`` rectangle centre ``(x, y)`` in ``[0, 1]``.
 
     Returns:

@@ -205,6 +205,24 @@ def test_quarter_turn_of_the_central_square_is_rot90(q, k, shape):
     torch.testing.assert_close(got, want, atol=1e-6, rtol=0)
 
 
+@pytest.mark.parametrize('shape', [(16, 64), (64, 16)])
+def test_quarter_turn_past_one_reflection_reads_zeros(shape):
+    """The mirror padding covers one reflection (H - 1 rows, W - 1 columns)
+    as in the reference: a quarter turn of a 4:1 image reads zeros where the
+    turned long side reaches past it."""
+    h, w = shape
+    out = _pipe(rotate90=1)(torch.ones(1, 1, h, w), debug_percentile=0.3)
+    out = out[0, 0] if h < w else out[0, 0].t()
+    long_c, short_c = (max(h, w) - 1) / 2, (min(h, w) - 1) / 2
+    reach = short_c + (min(h, w) - 1)  # padded extent of the short axis
+    coord = np.abs(np.arange(max(h, w)) - long_c)
+    zero, one = coord >= reach + 6, coord <= reach - 6
+    assert zero.sum() == 8 and one.sum() == 34
+    assert torch.equal(out[:, zero], torch.zeros_like(out[:, zero]))
+    torch.testing.assert_close(
+        out[:, one], torch.ones_like(out[:, one]), atol=1e-5, rtol=0)
+
+
 @pytest.mark.parametrize('shape', SHAPES)
 def test_blits_of_non_square_images_are_resampled_not_blitted(shape):
     h, w = shape
