@@ -28,7 +28,7 @@ axis's own size (``x`` in units of ``W``, ``y`` in units of ``H``).
 """
 import math
 from dataclasses import dataclass, field
-from typing import Callable, Dict, Optional, Sequence
+from typing import Callable, Dict, Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
@@ -74,6 +74,10 @@ class AugmentParams:
             ``multiplier * p`` (for ``rotate``: pre- or post-rotation).
             ``applied['imgfilter']`` is ``(N, num_bands)``, one draw per band.
             With ``debug_percentile`` every enabled op is applied.
+        image_size (tuple[int, int], optional): ``(H, W)`` the parameters
+            were drawn for (translations are in its pixels, and whether the
+            blits are copied or resampled depends on it); None skips the
+            check in :meth:`AugmentPipe.apply_params`.
     """
     blit_inv: torch.Tensor
     geom_inv: torch.Tensor
@@ -89,6 +93,7 @@ class AugmentParams:
     noise_active: torch.Tensor
     cutout_active: torch.Tensor
     applied: Dict[str, torch.Tensor] = field(default_factory=dict)
+    image_size: Optional[Tuple[int, int]] = None
 
 
 class _Sampler:
@@ -395,7 +400,8 @@ class AugmentPipe(nn.Module):
             filter_active=filter_active,
             noise_active=sigma != 0,
             cutout_active=size != 0,
-            applied=applied)
+            applied=applied,
+            image_size=(int(height), int(width)))
 
     def _sample_geometric(self, draw: _Sampler, p: torch.Tensor, height: int,
                           width: int, applied: dict) -> tuple:
@@ -606,12 +612,23 @@ class AugmentPipe(nn.Module):
         Args:
             images (Tensor): ``(N, C, H, W)``.
             params (AugmentParams): From :meth:`sample_params` for this
-                batch size and channel count.
+                batch size, channel count and image size.
 
         Returns:
             Tensor: ``(N, C, H, W)``.
         """
         num_channels, height, width = images.shape[1:]
+        drawn_n = params.geom_inv.shape[0]
+        if drawn_n != images.shape[0] or params.image_size not in (
+                None, (height, width)):
+            drawn = (f'{drawn_n} images' if params.image_size is None else
+                     f'{drawn_n} images of {params.image_size[0]}x'
+                     f'{params.image_size[1]} (HxW)')
+            raise ValueError(
+                f'AugmentParams were drawn for {drawn} but the batch holds '
+                f'{images.shape[0]} images of {height}x{width}; draw them '
+                f'with sample_params({images.shape[0]}, {num_channels}, '
+                f'{height}, {width}).')
         blit_on = any(getattr(self, op) > 0 for op in BLIT_OPS)
         geom_on = any(getattr(self, op) > 0
                       for op in GEOM_OPS) or (blit_on and height != width)

@@ -235,6 +235,17 @@ def test_blits_of_non_square_images_are_resampled_not_blitted(shape):
     assert square.blit_active.any() and not square.geom_active.any()
 
 
+def test_params_drawn_for_another_shape_are_rejected():
+    pipe = _pipe(xint=1, xflip=1)
+    params = pipe.sample_params(2, 3, 16, 32)
+    assert params.image_size == (16, 32)
+    with pytest.raises(ValueError, match=r'2 images of 16x32 .* 2 images of '
+                       r'32x16; .*sample_params\(2, 3, 32, 16\)'):
+        pipe.apply_params(_images(2, 3, 32, 16), params)
+    with pytest.raises(ValueError, match='3 images of 16x32'):
+        pipe.apply_params(_images(3, 3, 16, 32), params)
+
+
 # ----------------------------------------------------------------------------
 # Colour, filter, noise, cutout: per-pixel or separable, shape-agnostic.
 
