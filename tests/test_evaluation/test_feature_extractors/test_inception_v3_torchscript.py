@@ -66,8 +66,8 @@ def test_non_square_images_are_stretched_to_299_per_axis(shape):
     ramp = torch.arange(w, dtype=torch.float64).expand(1, 1, h, w)
     expected = np.minimum(np.arange(299) * w / 299, w - 1)
     out = resize_like_tf(ramp)[0, 0].numpy()
-    np.testing.assert_allclose(out, np.broadcast_to(expected, (299, 299)),
-                               atol=1e-9)
+    np.testing.assert_allclose(
+        out, np.broadcast_to(expected, (299, 299)), atol=1e-9)
     # Rows and columns are handled alike: transposing commutes.
     torch.testing.assert_close(
         resize_like_tf(x.transpose(2, 3)), ours.transpose(2, 3))

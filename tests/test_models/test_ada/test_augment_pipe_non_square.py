@@ -198,8 +198,8 @@ def test_quarter_turn_of_the_central_square_is_rot90(q, k, shape):
     square = x[..., top:top + s, left:left + s]
     turned = torch.rot90(square, k, dims=(2, 3))
     m = 6  # resampling filter support, away from the mirror lines
-    inner = (Ellipsis, slice(top + m, top + s - m),
-             slice(left + m, left + s - m))
+    inner = (Ellipsis, slice(top + m,
+                             top + s - m), slice(left + m, left + s - m))
     got = out[inner]
     want = turned[..., m:s - m, m:s - m]
     torch.testing.assert_close(got, want, atol=1e-6, rtol=0)
@@ -239,8 +239,10 @@ def test_params_drawn_for_another_shape_are_rejected():
     pipe = _pipe(xint=1, xflip=1)
     params = pipe.sample_params(2, 3, 16, 32)
     assert params.image_size == (16, 32)
-    with pytest.raises(ValueError, match=r'2 images of 16x32 .* 2 images of '
-                       r'32x16; .*sample_params\(2, 3, 32, 16\)'):
+    with pytest.raises(
+            ValueError,
+            match=r'2 images of 16x32 .* 2 images of '
+            r'32x16; .*sample_params\(2, 3, 32, 16\)'):
         pipe.apply_params(_images(2, 3, 32, 16), params)
     with pytest.raises(ValueError, match='3 images of 16x32'):
         pipe.apply_params(_images(3, 3, 16, 32), params)
@@ -258,8 +260,7 @@ def test_colour_ops_act_per_pixel(shape):
     whole = pipe(x, debug_percentile=0.7)
     dim = 3 if w > h else 2
     parts = [pipe(part, debug_percentile=0.7) for part in x.chunk(2, dim)]
-    torch.testing.assert_close(
-        whole, torch.cat(parts, dim), atol=1e-6, rtol=0)
+    torch.testing.assert_close(whole, torch.cat(parts, dim), atol=1e-6, rtol=0)
     assert (whole - x).abs().max() > 0.1
 
 
@@ -422,8 +423,7 @@ def test_double_backward_through_every_op_non_square():
     torch.manual_seed(0)
     out = pipe(x)
     assert out.shape == x.shape
-    (grad, ) = torch.autograd.grad((out.square() * weight).sum(),
-                                   x,
-                                   create_graph=True)
+    (grad, ) = torch.autograd.grad(
+        (out.square() * weight).sum(), x, create_graph=True)
     grad.square().sum().backward()
     assert torch.isfinite(x.grad).all() and x.grad.abs().sum() > 0

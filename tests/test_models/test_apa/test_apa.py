@@ -125,6 +125,7 @@ def test_mix_is_shape_agnostic_on_non_square_images(shape):
     assert images.shape == (64, 3, h, w) and 0 < int(mask.sum()) < 64
     assert torch.equal(images[mask], fake[mask])
     assert torch.equal(images[~mask], real[~mask])
-    with pytest.raises(ValueError, match=rf'\(64, 3, {w}, {h}\).*'
-                       rf'\(64, 3, {h}, {w}\)'):
+    with pytest.raises(
+            ValueError, match=rf'\(64, 3, {w}, {h}\).*'
+            rf'\(64, 3, {h}, {w}\)'):
         apa.mix(real, fake.transpose(2, 3))

@@ -31,21 +31,20 @@ def _expected(img, dy, dx, cy, cx, ky, kx):
         for j in range(w):
             si, sj = i - dy, j - dx
             inside = 0 <= si < h and 0 <= sj < w
-            cut = (cy - ky // 2 <= i < cy - ky // 2 + ky
-                   and cx - kx // 2 <= j < cx - kx // 2 + kx)
+            cut = (
+                cy - ky // 2 <= i < cy - ky // 2 + ky
+                and cx - kx // 2 <= j < cx - kx // 2 + kx)
             if inside and not cut:
                 out[:, i, j] = img[:, si, sj]
     return out
 
 
-@pytest.mark.parametrize('ratio,sizes', [
-    (0.125, {16: 2, 32: 4}),
-    (0.5, {16: 8, 32: 16}),
-    (0.3, {16: 5, 32: 10}),  # int(4.8 + 0.5), int(9.6 + 0.5)
-])
-def test_sizes_follow_each_axis_length(ratio, sizes):
+# (ratio, pixels along 16, pixels along 32); 0.3: int(4.8 + .5), int(9.6 + .5)
+@pytest.mark.parametrize('ratio,px16,px32', [(0.125, 2, 4), (0.5, 8, 16),
+                                             (0.3, 5, 10)])
+def test_sizes_follow_each_axis_length(ratio, px16, px32):
     aug = DiffAugment(translation_ratio=ratio, cutout_ratio=ratio)
-    for size, pixels in sizes.items():
+    for size, pixels in ((16, px16), (32, px32)):
         assert aug.translation_shift(size) == pixels
         assert aug.cutout_size(size) == pixels
 
@@ -66,8 +65,8 @@ def test_draws_cover_each_axis_own_range_uniformly(shape, ratio):
         'center_x': range(0, w + 1 - int(w * ratio + .5) % 2),
     }
     for key, values in ranges.items():
-        counts = np.bincount(p[key].numpy() - values.start,
-                             minlength=len(values))
+        counts = np.bincount(
+            p[key].numpy() - values.start, minlength=len(values))
         assert counts.size == len(values), key  # nothing out of range
         assert stats.chisquare(counts).pvalue > 1e-3, key
 
@@ -76,8 +75,10 @@ def test_draws_cover_each_axis_own_range_uniformly(shape, ratio):
 @pytest.mark.parametrize('ratio', [0.125, 0.3])
 def test_forward_is_per_axis_closed_form(shape, ratio):
     h, w = shape
-    aug = DiffAugment('translation,cutout', translation_ratio=ratio,
-                      cutout_ratio=0.5 + ratio)
+    aug = DiffAugment(
+        'translation,cutout',
+        translation_ratio=ratio,
+        cutout_ratio=0.5 + ratio)
     ky, kx = int(h * (0.5 + ratio) + .5), int(w * (0.5 + ratio) + .5)
     x = _images(3, h, w)
     torch.manual_seed(1)
@@ -96,8 +97,8 @@ def test_interior_cutout_is_a_half_by_half_rectangle(shape):
     h, w = shape
     aug = DiffAugment('cutout')
     x = torch.ones(1, 3, h, w, dtype=torch.float64)
-    params = dict(center_y=torch.tensor([h // 2]),
-                  center_x=torch.tensor([w // 2]))
+    params = dict(
+        center_y=torch.tensor([h // 2]), center_x=torch.tensor([w // 2]))
     zero = (aug.apply_params(x, params)[0, 0] == 0)
     rows, cols = zero.any(1).nonzero(), zero.any(0).nonzero()
     assert int(zero.sum()) == (h // 2) * (w // 2)
