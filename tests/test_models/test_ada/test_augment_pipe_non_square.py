@@ -395,6 +395,23 @@ def test_forward_changes_exactly_the_drawn_samples(shape):
         assert torch.equal(changed, drawn), op
 
 
+@pytest.mark.parametrize('shape', [(24, 48), (48, 24)])
+def test_identity_skipping_matches_the_full_path(shape):
+    """Subsets of the batch (skip_identity) pad by their own transformed
+    corners, the full path by the whole batch's: same result."""
+    x = _images(6, 3, *shape, seed=3)
+    fast = _pipe(0.6, **preset_multipliers('bgcfnc'))
+    full = _pipe(0.6, skip_identity=False, **preset_multipliers('bgcfnc'))
+    torch.manual_seed(7)
+    out_fast = fast(x)
+    torch.manual_seed(7)
+    out_full = full(x)
+    assert not torch.equal(out_fast, x)
+    torch.testing.assert_close(out_fast, out_full, atol=1e-4, rtol=1e-4)
+    fast.p.fill_(0)
+    assert fast(x) is x
+
+
 # ----------------------------------------------------------------------------
 # Gradients.
 
