@@ -15,16 +15,18 @@ the ADA controller adapts. The ops, in order:
 
 The general geometric ops are composed into one inverse homogeneous matrix
 per sample and executed by one wavelet-filtered resampling; the blitting ops
-are executed exactly as pixel copies before it (on square images; otherwise
-they join the resampled matrix, as in the reference code). All colour ops
-compose into one 4x4 colour matrix.
+are executed exactly as pixel copies before it (the reference code resamples
+them too). All colour ops compose into one 4x4 colour matrix.
 
 Non-square images (``H != W``) follow the reference code's pixel-space
 geometry: every transform acts on pixel coordinates about the image centre,
-so a quarter turn of a ``H x W`` image is resampled into the same ``H x W``
-frame (the turned content is cropped along one axis and the other is filled
-from the mirror padding), and translations and cutout are measured in each
-axis's own size (``x`` in units of ``W``, ``y`` in units of ``H``).
+and translations and cutout are measured in each axis's own size (``x`` in
+units of ``W``, ``y`` in units of ``H``). A single quarter turn of a
+``H x W`` image is no pixel permutation: it is resampled into the same
+``H x W`` frame (the turned content is cropped along one axis and the other
+is filled from the mirror padding), together with the integer translation
+drawn after it; flips, half turns and the other translations stay exact
+pixel copies.
 """
 import math
 from dataclasses import dataclass, field
@@ -56,8 +58,9 @@ class AugmentParams:
             image centre -> input pixel. Executed first, exactly.
         geom_inv (Tensor): ``(N, 3, 3)`` inverse general geometric
             transform, same convention, resampled after the blit. For
-            non-square images it also holds the blitting ops (and
-            ``blit_inv`` is the identity).
+            non-square images it also holds an odd quarter turn and the
+            integer translation after it (``blit_inv`` then holds the
+            x-flip and the half turn).
         color (Tensor): ``(N, 4, 4)`` colour transform acting on
             ``(r, g, b, 1)``.
         filter_gains (Tensor): ``(N, num_bands)`` imgfilter band gains.
@@ -411,8 +414,9 @@ class AugmentPipe(nn.Module):
         the forward transform applies the ops in the listed order. The
         blitting ops (integer-valued) are kept in their own matrix and later
         executed exactly by copying pixels, before the general ops are
-        resampled; for non-square images, where a quarter turn is not a pixel
-        permutation, they are folded into the resampled matrix instead.
+        resampled. On non-square images an odd number of quarter turns is no
+        pixel permutation; it and the integer translation after it are
+        moved to the resampled matrix (:func:`_split_blits`).
 
         Returns:
             tuple: ``(blit_inv, blit_active, geom_inv, geom_active)``.
@@ -425,11 +429,13 @@ class AugmentPipe(nn.Module):
         b_inv, g_inv = eye, eye
         b_active = torch.zeros(n, dtype=torch.bool, device=device)
         g_active = b_active
+        flip_inv, quarter, shift_inv = eye, zeros, eye
 
         if self.xflip > 0:
             gate = draw.gate(self.xflip * p)
             flip = torch.where(gate, torch.floor(draw.uniform() * 2), zeros)
-            b_inv = b_inv @ scale2d(1 - 2 * flip, ones)  # self-inverse
+            flip_inv = scale2d(1 - 2 * flip, ones)  # self-inverse
+            b_inv = b_inv @ flip_inv
             applied['xflip'], b_active = gate, b_active | (flip != 0)
 
         if self.rotate90 > 0:
@@ -445,13 +451,15 @@ class AugmentPipe(nn.Module):
             shift = torch.where(gate[:, None], shift, torch.zeros_like(shift))
             tx = torch.round(shift[:, 0] * width)
             ty = torch.round(shift[:, 1] * height)
-            b_inv = b_inv @ translate2d(-tx, -ty)
+            shift_inv = translate2d(-tx, -ty)
+            b_inv = b_inv @ shift_inv
             applied['xint'] = gate
             b_active = b_active | (tx != 0) | (ty != 0)
 
         if height != width:
-            g_inv, g_active = b_inv, b_active
-            b_inv, b_active = eye, torch.zeros_like(b_active)
+            b_inv, g_inv = _split_blits(flip_inv, quarter, shift_inv)
+            b_active = (b_inv != eye).flatten(1).any(1)
+            g_active = (g_inv != eye).flatten(1).any(1)
 
         if self.scale > 0:
             gate = draw.gate(self.scale * p)
@@ -619,8 +627,9 @@ class AugmentPipe(nn.Module):
         """
         num_channels, height, width = images.shape[1:]
         drawn_n = params.geom_inv.shape[0]
-        if drawn_n != images.shape[0] or params.image_size not in (
-                None, (height, width)):
+        if drawn_n != images.shape[0] or params.image_size not in (None,
+                                                                   (height,
+                                                                    width)):
             drawn = (f'{drawn_n} images' if params.image_size is None else
                      f'{drawn_n} images of {params.image_size[0]}x'
                      f'{params.image_size[1]} (HxW)')
@@ -631,10 +640,10 @@ class AugmentPipe(nn.Module):
                 f'{height}, {width}).')
         blit_on = any(getattr(self, op) > 0 for op in BLIT_OPS)
         geom_on = any(getattr(self, op) > 0
-                      for op in GEOM_OPS) or (blit_on and height != width)
-        images = self._run_stage(images, blit_on and height == width,
-                                 params.blit_active, apply_blit,
-                                 params.blit_inv)
+                      for op in GEOM_OPS) or (self.rotate90 > 0
+                                              and height != width)
+        images = self._run_stage(images, blit_on, params.blit_active,
+                                 apply_blit, params.blit_inv)
         images = self._run_stage(images, geom_on, params.geom_active,
                                  self._resample, params.geom_inv)
         color_on = any(
@@ -683,6 +692,36 @@ class AugmentPipe(nn.Module):
             return fn(images, *per_sample)
         out = fn(images[index], *(arg[index] for arg in per_sample))
         return images.index_copy(0, index, out)
+
+
+def _split_blits(flip_inv: torch.Tensor, quarter: torch.Tensor,
+                 shift_inv: torch.Tensor) -> tuple:
+    """Split the blits of a non-square image into exact and resampled parts.
+
+    The inverse blit is ``F R(k) T`` (x-flip, ``k`` quarter turns, integer
+    translation). A flip, a half turn and an integer translation permute
+    the pixels of an ``H x W`` image (mirroring at the borders), a single
+    quarter turn does not: the turned image is ``W x H``. With
+    ``R(k) = R(k - k % 2) R(k % 2)`` the exact part is ``F R(k - k % 2)``,
+    plus ``T`` when ``k`` is even; the resampled part is ``R(1) T`` when
+    ``k`` is odd, else the identity.
+
+    Args:
+        flip_inv (Tensor): ``(N, 3, 3)`` inverse x-flips.
+        quarter (Tensor): ``(N,)`` quarter turns ``k`` (integer-valued).
+        shift_inv (Tensor): ``(N, 3, 3)`` inverse integer translations.
+
+    Returns:
+        tuple: ``(blit_inv, geom_inv)``, both ``(N, 3, 3)``, whose product
+        is ``F R(k) T``.
+    """
+    odd = torch.remainder(quarter, 2)
+    resample = (odd != 0)[:, None, None]
+    eye = torch.eye(3, device=quarter.device, dtype=shift_inv.dtype)
+    blit_inv = flip_inv @ rotate2d_quarter(quarter - odd) @ torch.where(
+        resample, eye, shift_inv)
+    geom_inv = torch.where(resample, rotate2d_quarter(odd) @ shift_inv, eye)
+    return blit_inv, geom_inv
 
 
 def _add_noise(images: torch.Tensor, noise: torch.Tensor,

@@ -66,21 +66,34 @@ def _fold_distance(coord, half):
     return half - np.abs(np.mod(coord - half, 2 * half) - half)
 
 
-def _expected_warp(h, w, inv, support=6.0):
+def _expected_warp(h, w, inv, blit_inv=None, support=6.0):
     """Ramp value read at ``inv @ (x, y, 1)`` (mirror padded) per output
     pixel, and the mask of pixels whose source lies at least ``support``
     pixels from every mirror line (where the folded ramp is linear over the
-    whole resampling filter support) and inside one reflection."""
+    whole resampling filter support) and inside one reflection.
+
+    With ``blit_inv``, the image is first blitted with its own mirror
+    padding (``blit_inv`` at the mirrored source), as the pipe does: the
+    blitted image then bends where the blit's source crosses a mirror line.
+    """
     xs, ys = _centred_grid(h, w)
-    src = np.einsum('ij,jhw->ihw', inv, np.stack([xs, ys, np.ones_like(xs)]))
     cx, cy = (w - 1) / 2, (h - 1) / 2
+
+    def warp(matrix, x, y):
+        src = np.einsum('ij,jhw->ihw', matrix,
+                        np.stack([x, y, np.ones_like(x)]))
+        far = ((_fold_distance(src[0], cx) >= support)
+               & (_fold_distance(src[1], cy) >= support)
+               & (np.abs(src[0]) <= 3 * cx - support)
+               & (np.abs(src[1]) <= 3 * cy - support))
+        return _mirror(src[0], cx), _mirror(src[1], cy), far
+
+    sx, sy, mask = warp(inv, xs, ys)
+    if blit_inv is not None:
+        sx, sy, far = warp(blit_inv, sx, sy)
+        mask = mask & far
     a, b, c = RAMP
-    value = a * _mirror(src[0], cx) + b * _mirror(src[1], cy) + c
-    mask = ((_fold_distance(src[0], cx) >= support)
-            & (_fold_distance(src[1], cy) >= support)
-            & (np.abs(src[0]) <= 3 * cx - support)
-            & (np.abs(src[1]) <= 3 * cy - support))
-    return value, mask
+    return a * sx + b * sy + c, mask
 
 
 def _rot(theta):
@@ -139,17 +152,25 @@ def test_each_geometric_op_maps_pixel_coordinates(op, q, shape):
 
 
 @pytest.mark.parametrize('shape', SHAPES)
-def test_all_geometric_ops_compose_in_order(shape):
+@pytest.mark.parametrize('q', [0.7, 0.3])
+def test_all_geometric_ops_compose_in_order(shape, q):
+    """q = 0.7: flip, half turn, shift (exact blit), then the general ops;
+    q = 0.3: no flip, one quarter turn: it and the shift are resampled with
+    the general ops."""
     h, w = shape
-    q = 0.7
-    ops = ('xflip', 'rotate90', 'xint', 'scale', 'rotate', 'aniso', 'xfrac')
-    inv = np.eye(3)
-    for op in ops:  # forward transform applies the ops in the listed order
-        inv = inv @ _inverse_at_percentile(op, q, h, w)
+    blits = ('xflip', 'rotate90', 'xint')
+    ops = blits + ('scale', 'rotate', 'aniso', 'xfrac')
+    inv = {op: _inverse_at_percentile(op, q, h, w) for op in ops}
+    quarter_odd = abs(inv['rotate90'][0, 0]) < 0.5  # cos(k pi / 2) = 0
+    blit_inv = None if quarter_odd else np.linalg.multi_dot(
+        [inv[op] for op in blits])
+    # The forward transform applies the ops in the listed order.
+    resampled = ops if quarter_odd else ops[3:]
+    geom_inv = np.linalg.multi_dot([inv[op] for op in resampled])
     x = _ramp_image(h, w)
     out = _pipe(**preset_multipliers('bg'))(x, debug_percentile=q)[0, 0]
-    expected, mask = _expected_warp(h, w, inv)
-    assert mask.sum() >= 20
+    expected, mask = _expected_warp(h, w, geom_inv, blit_inv)
+    assert mask.sum() >= 12
     np.testing.assert_allclose(out.numpy()[mask], expected[mask], atol=1e-6)
 
 
@@ -224,15 +245,55 @@ def test_quarter_turn_past_one_reflection_reads_zeros(shape):
 
 
 @pytest.mark.parametrize('shape', SHAPES)
-def test_blits_of_non_square_images_are_resampled_not_blitted(shape):
+def test_only_odd_quarter_turns_of_non_square_images_are_resampled(shape):
+    """Same draws as a square image; flips and half turns stay in the
+    blit, a single quarter turn moves to the resampled matrix."""
     h, w = shape
     pipe = _pipe(**preset_multipliers('blit'))
-    params = pipe.sample_params(64, 3, h, w)
-    assert torch.equal(params.blit_inv, torch.eye(3).repeat(64, 1, 1))
-    assert not params.blit_active.any() and params.geom_active.any()
-    # The square path blits the same ops exactly.
-    square = pipe.sample_params(64, 3, h, h)
-    assert square.blit_active.any() and not square.geom_active.any()
+    torch.manual_seed(0)
+    params = pipe.sample_params(256, 3, h, w)
+    torch.manual_seed(0)
+    square = pipe.sample_params(256, 3, h, h)
+    assert not square.geom_active.any()
+    odd = square.blit_inv[:, 0, 0] == 0  # cos(k pi / 2) = 0: k odd
+    assert 0 < int(odd.sum()) < 256
+    # No quarter turn left in the blit: it is a flip / half turn / shift.
+    assert (params.blit_inv[:, 0, 1] == 0).all()
+    assert torch.equal(params.geom_active, odd)
+    assert torch.equal(params.geom_inv[~odd],
+                       torch.eye(3).expand(int((~odd).sum()), 3, 3))
+    # Without shifts the two parts multiply to the square image's blit.
+    pipe = _pipe(xflip=1, rotate90=1)
+    torch.manual_seed(1)
+    params = pipe.sample_params(256, 3, h, w)
+    torch.manual_seed(1)
+    square = pipe.sample_params(256, 3, h, h)
+    assert torch.equal(params.blit_inv @ params.geom_inv, square.blit_inv)
+
+
+@pytest.mark.parametrize('shape', SHAPES)
+@pytest.mark.parametrize('q', [0.1, 0.6, 0.9])
+def test_flips_half_turns_and_shifts_are_exact_copies(shape, q):
+    """Random images, bit for bit: x-flip (q >= 1/2), half turn (q in
+    [1/2, 3/4)) and integer shift by round((2q - 1) W / 8) columns and
+    round((2q - 1) H / 8) rows with mirrored borders, written out here."""
+    h, w = shape
+    x = _images(2, 3, h, w)
+    flip = math.floor(2 * q) == 1
+    assert torch.equal(
+        _pipe(xflip=1)(x, debug_percentile=q),
+        x.flip(3) if flip else x)
+    if math.floor(4 * q) == 2:
+        assert torch.equal(
+            _pipe(rotate90=1)(x, debug_percentile=q), x.flip(2, 3))
+    t = (2 * q - 1) * 0.125
+    tx, ty = round(t * w), round(t * h)
+    assert (tx, ty) != (0, 0)
+    rows = _mirror(np.arange(h) - ty - (h - 1) / 2, (h - 1) / 2) + (h - 1) / 2
+    cols = _mirror(np.arange(w) - tx - (w - 1) / 2, (w - 1) / 2) + (w - 1) / 2
+    rows, cols = torch.from_numpy(rows).long(), torch.from_numpy(cols).long()
+    shifted = x[:, :, rows][:, :, :, cols]
+    assert torch.equal(_pipe(xint=1)(x, debug_percentile=q), shifted)
 
 
 def test_params_drawn_for_another_shape_are_rejected():
@@ -338,19 +399,24 @@ def test_blit_effect_rates_and_integer_shift_ranges(shape):
     p = 0.6
     torch.manual_seed(1)
     flip = _pipe(p, xflip=1).sample_params(N_RATE, 3, h, w)
-    _assert_binomial_rate(flip.geom_active.sum(), p / 2)
+    _assert_binomial_rate(flip.blit_active.sum(), p / 2)
+    assert not flip.geom_active.any()
     torch.manual_seed(2)
     turn = _pipe(p, rotate90=1).sample_params(N_RATE, 3, h, w)
-    _assert_binomial_rate(turn.geom_active.sum(), p * 3 / 4)
+    # k = 2, 3: a half turn blitted; k = 1, 3: a quarter turn resampled.
+    _assert_binomial_rate(turn.blit_active.sum(), p / 2)
+    _assert_binomial_rate(turn.geom_active.sum(), p / 2)
+    _assert_binomial_rate((turn.blit_active & turn.geom_active).sum(), p / 4)
     torch.manual_seed(3)
     xint = _pipe(p, xint=1).sample_params(N_RATE, 3, h, w)
-    tx, ty = -xint.geom_inv[:, 0, 2], -xint.geom_inv[:, 1, 2]
+    assert not xint.geom_active.any()
+    tx, ty = -xint.blit_inv[:, 0, 2], -xint.blit_inv[:, 1, 2]
     # round(U(-1, 1) * 0.125 * size): x up to W / 8 pixels, y up to H / 8.
     assert set(tx.unique().tolist()) == set(range(-w // 8, w // 8 + 1))
     assert set(ty.unique().tolist()) == set(range(-h // 8, h // 8 + 1))
     # No shift at all: the gate is off, or both roundings give 0.
     p_zero = (1 / (w // 4)) * (1 / (h // 4))
-    _assert_binomial_rate(xint.geom_active.sum(), p * (1 - p_zero))
+    _assert_binomial_rate(xint.blit_active.sum(), p * (1 - p_zero))
 
 
 @pytest.mark.parametrize('shape', SHAPES)
@@ -371,26 +437,26 @@ def test_forward_changes_exactly_the_drawn_samples(shape):
     h, w = shape
     x = _images(64, 3, h, w, seed=5)
     active = {
-        'xflip': 'geom_active',
-        'rotate90': 'geom_active',
-        'xint': 'geom_active',
-        'scale': 'geom_active',
-        'rotate': 'geom_active',
-        'aniso': 'geom_active',
-        'xfrac': 'geom_active',
-        'brightness': 'color_active',
-        'lumaflip': 'color_active',
-        'hue': 'color_active',
-        'noise': 'noise_active',
-        'cutout': 'cutout_active',
+        'xflip': ('blit_active', ),
+        'rotate90': ('blit_active', 'geom_active'),
+        'xint': ('blit_active', ),
+        'scale': ('geom_active', ),
+        'rotate': ('geom_active', ),
+        'aniso': ('geom_active', ),
+        'xfrac': ('geom_active', ),
+        'brightness': ('color_active', ),
+        'lumaflip': ('color_active', ),
+        'hue': ('color_active', ),
+        'noise': ('noise_active', ),
+        'cutout': ('cutout_active', ),
     }
-    for seed, (op, stage) in enumerate(active.items()):
+    for seed, (op, stages) in enumerate(active.items()):
         pipe = _pipe(0.5, **{op: 1})
         torch.manual_seed(seed)
         params = pipe.sample_params(64, 3, h, w)
         out = pipe.apply_params(x, params)
         changed = (out != x).flatten(1).any(1)
-        drawn = getattr(params, stage)
+        drawn = torch.stack([getattr(params, st) for st in stages]).any(0)
         assert 4 < int(drawn.sum()) < 60, op
         assert torch.equal(changed, drawn), op
 
