@@ -22,6 +22,10 @@ def resize_like_tf(x: torch.Tensor,
     at ``j * in_size / size`` (no half-pixel centres), interpolating
     bilinearly and clamping at the last row/column.
 
+    Each axis is resized on its own (``in_size`` is ``W`` along x and ``H``
+    along y), so a non-square image is stretched to ``size x size``, as the
+    NVlabs export does: no crop, no padding.
+
     Args:
         x (Tensor): Float images (N, C, H, W).
         size (int): Output height and width. Defaults to 299.

@@ -15,13 +15,22 @@ the ADA controller adapts. The ops, in order:
 
 The general geometric ops are composed into one inverse homogeneous matrix
 per sample and executed by one wavelet-filtered resampling; the blitting ops
-are executed exactly as pixel copies before it (on square images; otherwise
-they join the resampled matrix, as in the reference code). All colour ops
-compose into one 4x4 colour matrix.
+are executed exactly as pixel copies before it (the reference code resamples
+them too). All colour ops compose into one 4x4 colour matrix.
+
+Non-square images (``H != W``) follow the reference code's pixel-space
+geometry: every transform acts on pixel coordinates about the image centre,
+and translations and cutout are measured in each axis's own size (``x`` in
+units of ``W``, ``y`` in units of ``H``). A single quarter turn of a
+``H x W`` image is no pixel permutation: it is resampled into the same
+``H x W`` frame (the turned content is cropped along one axis and the other
+is filled from the mirror padding), together with the integer translation
+drawn after it; flips, half turns and the other translations stay exact
+pixel copies.
 """
 import math
 from dataclasses import dataclass, field
-from typing import Callable, Dict, Optional, Sequence
+from typing import Callable, Dict, Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
@@ -49,16 +58,17 @@ class AugmentParams:
             image centre -> input pixel. Executed first, exactly.
         geom_inv (Tensor): ``(N, 3, 3)`` inverse general geometric
             transform, same convention, resampled after the blit. For
-            non-square images it also holds the blitting ops (and
-            ``blit_inv`` is the identity).
+            non-square images it also holds an odd quarter turn and the
+            integer translation after it (``blit_inv`` then holds the
+            x-flip and the half turn).
         color (Tensor): ``(N, 4, 4)`` colour transform acting on
             ``(r, g, b, 1)``.
         filter_gains (Tensor): ``(N, num_bands)`` imgfilter band gains.
         noise_sigma (Tensor): ``(N,)`` std of the additive noise (>= 0).
         cutout_size (Tensor): ``(N,)`` cutout side relative to the image
-            size (0 = no cutout).
+            width (x) and height (y) (0 = no cutout).
         cutout_center (Tensor): ``(N, 2)`` cutout centre ``(x, y)`` in
-            ``[0, 1]``.
+            ``[0, 1]``, in units of the width and the height.
         blit_active, geom_active, color_active, filter_active,
         noise_active, cutout_active (Tensor): ``(N,)`` bool, the stage's
             drawn transform differs from the identity for that sample.
@@ -67,6 +77,10 @@ class AugmentParams:
             ``multiplier * p`` (for ``rotate``: pre- or post-rotation).
             ``applied['imgfilter']`` is ``(N, num_bands)``, one draw per band.
             With ``debug_percentile`` every enabled op is applied.
+        image_size (tuple[int, int], optional): ``(H, W)`` the parameters
+            were drawn for (translations are in its pixels, and whether the
+            blits are copied or resampled depends on it); None skips the
+            check in :meth:`AugmentPipe.apply_params`.
     """
     blit_inv: torch.Tensor
     geom_inv: torch.Tensor
@@ -82,6 +96,7 @@ class AugmentParams:
     noise_active: torch.Tensor
     cutout_active: torch.Tensor
     applied: Dict[str, torch.Tensor] = field(default_factory=dict)
+    image_size: Optional[Tuple[int, int]] = None
 
 
 class _Sampler:
@@ -150,7 +165,8 @@ class AugmentPipe(nn.Module):
         rotate90 (float): Multiplier for a rotation by a uniform multiple of
             90 degrees. Defaults to 0.
         xint (float): Multiplier for an integer translation, uniform in
-            ``[-xint_max, xint_max]`` of the image size. Defaults to 0.
+            ``[-xint_max, xint_max]`` of the image width along x and of its
+            height along y, rounded to whole pixels. Defaults to 0.
         xint_max (float): Range of integer translation. Defaults to 0.125.
         scale (float): Multiplier for isotropic scaling by
             ``2 ** N(0, scale_std^2)``. Defaults to 0.
@@ -162,13 +178,14 @@ class AugmentPipe(nn.Module):
         aniso (float): Multiplier for anisotropic scaling by
             ``(s, 1 / s)``, ``s = 2 ** N(0, aniso_std^2)``. Defaults to 0.
         xfrac (float): Multiplier for a fractional translation by
-            ``N(0, xfrac_std^2)`` of the image size. Defaults to 0.
+            ``N(0, xfrac_std^2)`` of the image width along x and of its
+            height along y. Defaults to 0.
         scale_std (float): Log2 std of isotropic scaling. Defaults to 0.2.
         rotate_max (float): Range of arbitrary rotation, 1 = full circle.
             Defaults to 1.
         aniso_std (float): Log2 std of anisotropic scaling. Defaults to 0.2.
         xfrac_std (float): Std of fractional translation, relative to the
-            image size. Defaults to 0.125.
+            image width (x) and height (y). Defaults to 0.125.
         brightness (float): Multiplier for adding ``N(0, brightness_std^2)``
             to every channel. Defaults to 0.
         contrast (float): Multiplier for scaling colours by
@@ -195,12 +212,12 @@ class AugmentPipe(nn.Module):
             to 1.
         noise (float): Multiplier for additive Gaussian noise whose std is
             drawn per sample from ``|N(0, noise_std^2)|``. Defaults to 0.
-        cutout (float): Multiplier for zeroing a square of side
-            ``cutout_size`` (relative) at a uniform random centre. Defaults
-            to 0.
+        cutout (float): Multiplier for zeroing a rectangle of
+            ``cutout_size * W`` by ``cutout_size * H`` pixels (a square on
+            square images) at a uniform random centre. Defaults to 0.
         noise_std (float): Scale of the noise std. Defaults to 0.1.
-        cutout_size (float): Cutout side, relative to the image size.
-            Defaults to 0.5.
+        cutout_size (float): Cutout side, relative to the image width (x)
+            and height (y). Defaults to 0.5.
         skip_identity (bool): Run each stage (blit, resampling, colour,
             filter, noise, cutout) only on the samples whose drawn transform
             for that stage is not the identity, so the cost grows with ``p``
@@ -386,7 +403,8 @@ class AugmentPipe(nn.Module):
             filter_active=filter_active,
             noise_active=sigma != 0,
             cutout_active=size != 0,
-            applied=applied)
+            applied=applied,
+            image_size=(int(height), int(width)))
 
     def _sample_geometric(self, draw: _Sampler, p: torch.Tensor, height: int,
                           width: int, applied: dict) -> tuple:
@@ -396,8 +414,9 @@ class AugmentPipe(nn.Module):
         the forward transform applies the ops in the listed order. The
         blitting ops (integer-valued) are kept in their own matrix and later
         executed exactly by copying pixels, before the general ops are
-        resampled; for non-square images, where a quarter turn is not a pixel
-        permutation, they are folded into the resampled matrix instead.
+        resampled. On non-square images an odd number of quarter turns is no
+        pixel permutation; it and the integer translation after it are
+        moved to the resampled matrix (:func:`_split_blits`).
 
         Returns:
             tuple: ``(blit_inv, blit_active, geom_inv, geom_active)``.
@@ -410,11 +429,13 @@ class AugmentPipe(nn.Module):
         b_inv, g_inv = eye, eye
         b_active = torch.zeros(n, dtype=torch.bool, device=device)
         g_active = b_active
+        flip_inv, quarter, shift_inv = eye, zeros, eye
 
         if self.xflip > 0:
             gate = draw.gate(self.xflip * p)
             flip = torch.where(gate, torch.floor(draw.uniform() * 2), zeros)
-            b_inv = b_inv @ scale2d(1 - 2 * flip, ones)  # self-inverse
+            flip_inv = scale2d(1 - 2 * flip, ones)  # self-inverse
+            b_inv = b_inv @ flip_inv
             applied['xflip'], b_active = gate, b_active | (flip != 0)
 
         if self.rotate90 > 0:
@@ -430,13 +451,15 @@ class AugmentPipe(nn.Module):
             shift = torch.where(gate[:, None], shift, torch.zeros_like(shift))
             tx = torch.round(shift[:, 0] * width)
             ty = torch.round(shift[:, 1] * height)
-            b_inv = b_inv @ translate2d(-tx, -ty)
+            shift_inv = translate2d(-tx, -ty)
+            b_inv = b_inv @ shift_inv
             applied['xint'] = gate
             b_active = b_active | (tx != 0) | (ty != 0)
 
         if height != width:
-            g_inv, g_active = b_inv, b_active
-            b_inv, b_active = eye, torch.zeros_like(b_active)
+            b_inv, g_inv = _split_blits(flip_inv, quarter, shift_inv)
+            b_active = (b_inv != eye).flatten(1).any(1)
+            g_active = (g_inv != eye).flatten(1).any(1)
 
         if self.scale > 0:
             gate = draw.gate(self.scale * p)
@@ -597,18 +620,30 @@ class AugmentPipe(nn.Module):
         Args:
             images (Tensor): ``(N, C, H, W)``.
             params (AugmentParams): From :meth:`sample_params` for this
-                batch size and channel count.
+                batch size, channel count and image size.
 
         Returns:
             Tensor: ``(N, C, H, W)``.
         """
         num_channels, height, width = images.shape[1:]
+        drawn_n = params.geom_inv.shape[0]
+        if drawn_n != images.shape[0] or params.image_size not in (None,
+                                                                   (height,
+                                                                    width)):
+            drawn = (f'{drawn_n} images' if params.image_size is None else
+                     f'{drawn_n} images of {params.image_size[0]}x'
+                     f'{params.image_size[1]} (HxW)')
+            raise ValueError(
+                f'AugmentParams were drawn for {drawn} but the batch holds '
+                f'{images.shape[0]} images of {height}x{width}; draw them '
+                f'with sample_params({images.shape[0]}, {num_channels}, '
+                f'{height}, {width}).')
         blit_on = any(getattr(self, op) > 0 for op in BLIT_OPS)
         geom_on = any(getattr(self, op) > 0
-                      for op in GEOM_OPS) or (blit_on and height != width)
-        images = self._run_stage(images, blit_on and height == width,
-                                 params.blit_active, apply_blit,
-                                 params.blit_inv)
+                      for op in GEOM_OPS) or (self.rotate90 > 0
+                                              and height != width)
+        images = self._run_stage(images, blit_on, params.blit_active,
+                                 apply_blit, params.blit_inv)
         images = self._run_stage(images, geom_on, params.geom_active,
                                  self._resample, params.geom_inv)
         color_on = any(
@@ -657,6 +692,36 @@ class AugmentPipe(nn.Module):
             return fn(images, *per_sample)
         out = fn(images[index], *(arg[index] for arg in per_sample))
         return images.index_copy(0, index, out)
+
+
+def _split_blits(flip_inv: torch.Tensor, quarter: torch.Tensor,
+                 shift_inv: torch.Tensor) -> tuple:
+    """Split the blits of a non-square image into exact and resampled parts.
+
+    The inverse blit is ``F R(k) T`` (x-flip, ``k`` quarter turns, integer
+    translation). A flip, a half turn and an integer translation permute
+    the pixels of an ``H x W`` image (mirroring at the borders), a single
+    quarter turn does not: the turned image is ``W x H``. With
+    ``R(k) = R(k - k % 2) R(k % 2)`` the exact part is ``F R(k - k % 2)``,
+    plus ``T`` when ``k`` is even; the resampled part is ``R(1) T`` when
+    ``k`` is odd, else the identity.
+
+    Args:
+        flip_inv (Tensor): ``(N, 3, 3)`` inverse x-flips.
+        quarter (Tensor): ``(N,)`` quarter turns ``k`` (integer-valued).
+        shift_inv (Tensor): ``(N, 3, 3)`` inverse integer translations.
+
+    Returns:
+        tuple: ``(blit_inv, geom_inv)``, both ``(N, 3, 3)``, whose product
+        is ``F R(k) T``.
+    """
+    odd = torch.remainder(quarter, 2)
+    resample = (odd != 0)[:, None, None]
+    eye = torch.eye(3, device=quarter.device, dtype=shift_inv.dtype)
+    blit_inv = flip_inv @ rotate2d_quarter(quarter - odd) @ torch.where(
+        resample, eye, shift_inv)
+    geom_inv = torch.where(resample, rotate2d_quarter(odd) @ shift_inv, eye)
+    return blit_inv, geom_inv
 
 
 def _add_noise(images: torch.Tensor, noise: torch.Tensor,

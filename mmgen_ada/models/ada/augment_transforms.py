@@ -31,34 +31,35 @@ def apply_blit(images: torch.Tensor, blit_inv: torch.Tensor) -> torch.Tensor:
     """Execute pixel-blitting transforms exactly, by copying pixels.
 
     Args:
-        images (Tensor): ``(N, C, H, W)`` with ``H == W``.
+        images (Tensor): ``(N, C, H, W)``.
         blit_inv (Tensor): ``(N, 3, 3)`` inverse transforms built from
             x-flips, quarter turns and integer translations (entries are
             integers), in the centred pixel coordinates of
-            :func:`resample_geometric`. Source pixels outside the image are
-            read from its mirror image (reflection without repeating the
-            edge), as the padding of :func:`resample_geometric` does.
+            :func:`resample_geometric`. They must map pixel centres onto
+            pixel centres: any of them on square images; on non-square ones
+            flips, half turns and translations, not a single quarter turn.
+            Source pixels outside the image are read from its mirror image
+            (reflection without repeating the edge), as the padding of
+            :func:`resample_geometric` does.
 
     Returns:
         Tensor: ``(N, C, H, W)``, a per-sample permutation of the pixels.
     """
     n, c, h, w = images.shape
-    if h != w:
-        raise ValueError(f'apply_blit needs square images, got {h}x{w}.')
     device = images.device
-    centre = (w - 1) / 2
+    cx, cy = (w - 1) / 2, (h - 1) / 2
     rows, cols = torch.meshgrid(
         torch.arange(h, device=device, dtype=torch.float64),
         torch.arange(w, device=device, dtype=torch.float64),
         indexing='ij')
     out_xy1 = torch.stack([
-        cols.flatten() - centre,
-        rows.flatten() - centre,
+        cols.flatten() - cx,
+        rows.flatten() - cy,
         torch.ones(h * w, device=device, dtype=torch.float64)
     ])  # [3, HW]
     src = blit_inv.to(torch.float64) @ out_xy1  # [N, 3, HW]
-    src_col = _reflect_index(torch.round(src[:, 0] + centre).long(), w)
-    src_row = _reflect_index(torch.round(src[:, 1] + centre).long(), h)
+    src_col = _reflect_index(torch.round(src[:, 0] + cx).long(), w)
+    src_row = _reflect_index(torch.round(src[:, 1] + cy).long(), h)
     index = (src_row * w + src_col)[:, None, :].expand(n, c, h * w)
     return images.reshape(n, c, h * w).gather(2, index).reshape(n, c, h, w)
 
@@ -97,9 +98,11 @@ def resample_geometric(images: torch.Tensor, geom_inv: torch.Tensor,
     upsamples 2x with the wavelet low-pass ``lowpass``, samples bilinearly on
     the transformed grid and downsamples 2x with the time-reversed filter,
     which inverts the upsampling for the identity transform (orthonormal
-    wavelet). Pixels whose source lies beyond the reflected margin (only
-    possible for transforms reaching further than ``W - 1`` pixels out) read
-    zeros.
+    wavelet). The padding is one reflection at most (``W - 1`` columns,
+    ``H - 1`` rows), as in the reference code; pixels whose source lies
+    beyond it read zeros. That happens for transforms reaching further out,
+    e.g. a quarter turn of an image more than about 2:1 (16x64: the outer 9
+    columns of each side).
 
     Args:
         images (Tensor): ``(N, C, H, W)``.
@@ -237,8 +240,8 @@ def apply_cutout(images: torch.Tensor, size: torch.Tensor,
 
     Args:
         images (Tensor): ``(N, C, H, W)``.
-        size (Tensor): ``(N,)`` rectangle side, relative to the image size
-            (0 cuts nothing).
+        size (Tensor): ``(N,)`` rectangle side, relative to the image
+            width (x) and height (y) (0 cuts nothing).
         center (Tensor): ``(N, 2)`` rectangle centre ``(x, y)`` in ``[0, 1]``.
 
     Returns:

@@ -58,10 +58,15 @@ class DiffAugment(nn.Module):
       ``(x - mean_C(x)) * s + mean_C(x)``, ``s ~ U(0, 2)``; contrast
       ``(x - mean_CHW(x)) * c + mean_CHW(x)``, ``c ~ U(0.5, 1.5)``;
     - ``translation``: integer shifts ``~ U{-t, ..., t}`` per axis,
-      ``t = round(translation_ratio * size)``, zero padding;
-    - ``cutout``: a zeroed square of side ``k = round(cutout_ratio * size)``
-      (a rectangle for non-square images) whose centre is uniform over
-      ``{0, ..., size - k % 2}`` per axis, clipped to the image.
+      ``t = round(translation_ratio * size)`` with ``size`` that axis's
+      length (``H`` for rows, ``W`` for columns), zero padding;
+    - ``cutout``: a zeroed ``k_H x k_W`` rectangle,
+      ``k = round(cutout_ratio * size)`` per axis (a square on square
+      images), whose centre is uniform over ``{0, ..., size - k % 2}`` per
+      axis, clipped to the image.
+
+    Rounding is half up (``int(x + 0.5)``), and both sizes are per axis, as
+    in the paper's code (``DiffAugment_pytorch.py``).
 
     Plugs in where :class:`~mmgen_ada.models.ada.ADAAug` goes:
     ``discriminator=dict(type='ADAStyleGAN2Discriminator',
@@ -73,10 +78,10 @@ class DiffAugment(nn.Module):
             order; empty means the identity. Defaults to
             ``'color,translation,cutout'`` (the paper's policy for
             few-shot and limited-data StyleGAN2).
-        translation_ratio (float): Maximal shift as a fraction of the image
-            side, in ``[0, 1]``. Defaults to 1/8.
-        cutout_ratio (float): Square side as a fraction of the image side,
-            in ``[0, 1]``. Defaults to 1/2.
+        translation_ratio (float): Maximal shift as a fraction of each
+            axis's length, in ``[0, 1]``. Defaults to 1/8.
+        cutout_ratio (float): Cutout side as a fraction of each axis's
+            length, in ``[0, 1]``. Defaults to 1/2.
     """
 
     def __init__(self,
@@ -129,11 +134,13 @@ class DiffAugment(nn.Module):
         return params
 
     def translation_shift(self, size: int) -> int:
-        """Largest shift in pixels along an axis of ``size`` pixels."""
+        """Largest shift in pixels along an axis of ``size`` pixels
+        (``int(translation_ratio * size + 0.5)``)."""
         return int(self.translation_ratio * size + 0.5)
 
     def cutout_size(self, size: int) -> int:
-        """Side of the cutout square along an axis of ``size`` pixels."""
+        """Side of the cutout along an axis of ``size`` pixels
+        (``int(cutout_ratio * size + 0.5)``)."""
         return int(self.cutout_ratio * size + 0.5)
 
     def apply_params(self, x: Tensor, params: Dict[str, Tensor]) -> Tensor:

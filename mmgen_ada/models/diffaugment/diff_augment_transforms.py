@@ -90,8 +90,8 @@ def cutout(x: Tensor, center_y: Tensor, center_x: Tensor, size_y: int,
 
     Args:
         x (Tensor): ``(N, C, H, W)`` images.
-        center_y (Tensor): ``(N,)`` integer row of each square's centre.
-        center_x (Tensor): ``(N,)`` integer column of each square's centre.
+        center_y (Tensor): ``(N,)`` integer row of each rectangle's centre.
+        center_x (Tensor): ``(N,)`` integer column of each rectangle's centre.
         size_y (int): Height of the rectangle in pixels.
         size_x (int): Width of the rectangle in pixels.
 

@@ -49,6 +49,30 @@ def nvlabs_affine_resize(x, out=299):
         align_corners=False)
 
 
+@pytest.mark.parametrize('shape', [(16, 32), (32, 16), (150, 40)])
+def test_non_square_images_are_stretched_to_299_per_axis(shape):
+    """As NVlabs: each axis is resized to 299 on its own (no crop, no
+    padding, the aspect ratio is not kept)."""
+    h, w = shape
+    g = torch.Generator().manual_seed(0)
+    x = torch.randint(0, 256, (2, 3, h, w), generator=g).double()
+    ours = resize_like_tf(x)
+    assert ours.shape == (2, 3, 299, 299)
+    np.testing.assert_allclose(
+        ours.numpy(), tf_resize_bilinear_numpy(x.numpy(), 299), atol=1e-9)
+    np.testing.assert_allclose(ours, nvlabs_affine_resize(x), atol=1e-8)
+    # Closed form on a column ramp: output column j reads input column
+    # j * W / 299, clamped at the last one; rows do not mix in.
+    ramp = torch.arange(w, dtype=torch.float64).expand(1, 1, h, w)
+    expected = np.minimum(np.arange(299) * w / 299, w - 1)
+    out = resize_like_tf(ramp)[0, 0].numpy()
+    np.testing.assert_allclose(
+        out, np.broadcast_to(expected, (299, 299)), atol=1e-9)
+    # Rows and columns are handled alike: transposing commutes.
+    torch.testing.assert_close(
+        resize_like_tf(x.transpose(2, 3)), ours.transpose(2, 3))
+
+
 @pytest.fixture(scope='module')
 def inception():
     return InceptionV3TorchScript()
@@ -99,6 +123,18 @@ def test_preprocessing_is_tf_resize_then_128_normalisation(inception):
     resized = torch.from_numpy(tf_resize_bilinear_numpy(rgb, 299))[None]
     direct = inception.net(((resized - 128) / 128).float())
     torch.testing.assert_close(inception(gray), direct, atol=1e-4, rtol=1e-4)
+
+
+def test_tall_images_are_accepted(inception):
+    """A tall image (the transposed known image): resize to 299x299, then
+    the net, as for wide and square ones."""
+    tall = known_image().transpose(2, 3).contiguous()  # 40 x 24
+    resized = torch.from_numpy(
+        tf_resize_bilinear_numpy(tall[0].double().numpy(), 299))[None]
+    direct = inception.net(((resized - 128) / 128).float())
+    feats = inception(tall)
+    assert feats.shape == (1, 2048)
+    torch.testing.assert_close(feats, direct, atol=1e-4, rtol=1e-4)
 
 
 def test_rejects_float_input(inception):

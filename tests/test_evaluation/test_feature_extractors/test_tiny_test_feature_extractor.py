@@ -37,3 +37,19 @@ def test_grayscale_is_repeated_and_bad_input_rejected():
         net(gray.float())
     with pytest.raises(ValueError, match='uint8'):
         net(torch.zeros(2, 2, 8, 8, dtype=torch.uint8))
+
+
+@pytest.mark.parametrize('shape', [(8, 16), (16, 8)])
+def test_non_square_images_pool_to_a_square_grid(shape):
+    h, w = shape
+    gen = torch.Generator().manual_seed(1)
+    imgs = torch.randint(
+        0, 256, (3, 3, h, w), dtype=torch.uint8, generator=gen)
+    net = TinyTestFeatureExtractor(feature_dim=5, pool_size=2, seed=3)
+    weight = torch.randn(12, 5, generator=torch.Generator().manual_seed(3))
+    # Independent computation: (h/2) x (w/2) block means in numpy.
+    x = imgs.numpy().astype(np.float64) / 255
+    pooled = x.reshape(3, 3, 2, h // 2, 2, w // 2).mean((3, 5)).reshape(3, 12)
+    expected = pooled @ weight.double().numpy()
+    np.testing.assert_allclose(
+        net(imgs).numpy(), expected, rtol=1e-6, atol=1e-6)

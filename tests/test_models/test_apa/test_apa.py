@@ -109,3 +109,23 @@ def test_mix_rejects_mismatched_fakes():
         apa.mix(
             torch.zeros(2, 3, 2, 2), torch.zeros(2, 3, 2, 2),
             torch.zeros(2, 3))
+
+
+@pytest.mark.parametrize('shape', [(16, 32), (32, 16)])
+def test_mix_is_shape_agnostic_on_non_square_images(shape):
+    """Whole images are swapped, whatever their aspect ratio; a fake of the
+    transposed size is rejected with both shapes named."""
+    h, w = shape
+    apa = APA(initial_p=0.5)
+    gen = torch.Generator().manual_seed(0)
+    real = torch.rand(64, 3, h, w, generator=gen)
+    fake = torch.rand(64, 3, h, w, generator=gen) + 2  # disjoint values
+    torch.manual_seed(0)
+    images, _, mask = apa.mix(real, fake)
+    assert images.shape == (64, 3, h, w) and 0 < int(mask.sum()) < 64
+    assert torch.equal(images[mask], fake[mask])
+    assert torch.equal(images[~mask], real[~mask])
+    with pytest.raises(
+            ValueError, match=rf'\(64, 3, {w}, {h}\).*'
+            rf'\(64, 3, {h}, {w}\)'):
+        apa.mix(real, fake.transpose(2, 3))
