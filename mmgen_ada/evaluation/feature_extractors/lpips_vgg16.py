@@ -88,7 +88,11 @@ class LPIPSVGG16(nn.Module):
                  lpips_weights: Optional[str] = None,
                  load_weights: bool = True) -> None:
         super().__init__()
-        self.features = vgg16_features()
+        if load_weights:  # no random init of 14.7M parameters to overwrite
+            with torch.device('meta'):
+                self.features = vgg16_features()
+        else:
+            self.features = vgg16_features()
         for k, ch in enumerate(TAP_CHANNELS):
             self.add_module(f'lin{k}', nn.Conv2d(ch, 1, 1, bias=False))
         self.register_buffer('shift', torch.tensor(INPUT_SHIFT).view(
@@ -111,14 +115,16 @@ class LPIPSVGG16(nn.Module):
             k[len('features.'):]: v
             for k, v in state.items() if k.startswith('features.')
         }
-        missing = sorted(set(self.features.state_dict()) - set(trunk))
+        missing = sorted('features.' + k for k in set(
+            self.features.state_dict()) - set(trunk))
         if missing:
             raise KeyError(f'vgg16_weights lacks {missing}; expected '
                            "torchvision's VGG16 keys features.N.weight/bias.")
         try:
             self.features.load_state_dict(
-                {k: trunk[k]
-                 for k in self.features.state_dict()})
+                {k: trunk[k].float()
+                 for k in self.features.state_dict()},
+                assign=True)
         except RuntimeError as err:
             raise ValueError(f'vgg16_weights do not fit VGG16: {err}') from err
 

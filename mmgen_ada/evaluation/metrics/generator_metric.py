@@ -42,7 +42,7 @@ def generator_of(model: nn.Module, use_ema: bool) -> nn.Module:
         net = model.generator
         net = net.module if is_model_wrapper(net) else net
     for part in ('mapping', 'synthesis'):
-        if not isinstance(getattr(net, part, None), nn.Module):
+        if not callable(getattr(net, part, None)):
             raise TypeError(f'{type(net).__name__} has no {part} network; '
                             'PPL and EQ need a StyleGAN generator split into '
                             'mapping and synthesis.')

@@ -1,5 +1,6 @@
 # Copyright (c) mmgen-ada contributors. All rights reserved.
 """Perceptual path length (Karras et al. 2019, StyleGAN Sec. 4.1)."""
+import logging
 from typing import Dict, Optional
 
 import numpy as np
@@ -143,7 +144,7 @@ class PerceptualPathLength(GeneratorMetric):
                 print_log(
                     f'PerceptualPathLength will fail when run: {err}',
                     logger='current',
-                    level='WARNING')
+                    level=logging.WARNING)
 
     def lpips(self, device: torch.device) -> LPIPSVGG16:
         """The LPIPS network, loaded from the local files on first use."""
