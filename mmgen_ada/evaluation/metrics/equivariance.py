@@ -8,7 +8,10 @@ import torch
 import torch.nn as nn
 
 from mmgen_ada.registry import METRICS
-from .equivariance_transforms import fractional_translate, integer_translate
+from .equivariance_transforms import (fractional_pseudo_rotation,
+                                      fractional_rotation,
+                                      fractional_translate, integer_translate,
+                                      rotation_matrix)
 from .generator_metric import GeneratorMetric
 from .mmagic_metric_args import sampling_from_kwargs
 
@@ -52,13 +55,18 @@ class Equivariance(GeneratorMetric):
     * EQ-T_frac (``eqt_frac``): the same without rounding, the reference
       shifted by Lanczos-3 interpolation (E.2).
 
-    Only pixels that the shifted reference fully determines count (the
+    * EQ-R (``eqr``): an angle uniform in ``[-rotate_max, rotate_max]``
+      half turns; the image synthesised with the input rotated by it,
+      filtered as that rotation would filter it (R*), is compared with the
+      reference rotated by band-limited resampling (R, E.3).
+
+    Only pixels that the transformed reference fully determines count (the
     masks of :mod:`equivariance_transforms`). The score is the PSNR of the
     squared error summed over all samples and valid pixels, peak-to-peak 2
     (:func:`psnr_db`); an exactly equivariant generator gives ``inf``.
-    EQ-R (E.3) is not implemented: ``compute_eqr=True`` is an error.
 
-    Results ``<prefix>/eqt_int``, ``<prefix>/eqt_frac``; prefix 'EQ'.
+    Results ``<prefix>/eqt_int``, ``<prefix>/eqt_frac``, ``<prefix>/eqr``;
+    prefix 'EQ'.
 
     Args:
         fake_nums (int): Samples. Defaults to 50000.
@@ -109,17 +117,13 @@ class Equivariance(GeneratorMetric):
             raise KeyError(f'Equivariance: unknown eq_cfg keys {unknown}; '
                            f'valid keys are {sorted(EQ_DEFAULTS)}.')
         cfg = {**EQ_DEFAULTS, **cfg}
-        if cfg['compute_eqr']:
-            raise NotImplementedError(
-                'Equivariance: EQ-R (compute_eqr=True) is not implemented '
-                'here yet; write compute_eqr=False (EQ-T and EQ-T_frac are).')
         self.enabled: List[str] = [
             name for key, name in EQ_RESULTS if cfg[key]
         ]
         if not self.enabled:
             raise ValueError(
-                'Equivariance: eq_cfg enables no metric; set compute_eqt_int '
-                'and/or compute_eqt_frac to True.')
+                'Equivariance: eq_cfg enables no metric; set compute_eqt_int, '
+                'compute_eqt_frac and/or compute_eqr to True.')
         if not 0 < cfg['translate_max'] < 0.5:
             raise ValueError('Equivariance: translate_max must be in (0, '
                              f"0.5), got {cfg['translate_max']!r}.")
@@ -148,6 +152,22 @@ class Equivariance(GeneratorMetric):
             t = (t * resolution).round() / resolution
         return t
 
+    def _rotated(self, net: nn.Module, ws: torch.Tensor, ref: torch.Tensor,
+                 transform: torch.Tensor) -> tuple:
+        """EQ-R's (target, compared image, mask) for a random angle.
+
+        The input is rotated by ``-angle`` (the image by ``angle``); the
+        reference rotated by ``angle`` is compared with the new image
+        filtered as that rotation filters (E.3: R_alpha against R*_alpha).
+        """
+        angle = float((torch.rand([]) * 2 - 1) * self.eq_cfg['rotate_max'] *
+                      math.pi)
+        transform.copy_(rotation_matrix(-angle).to(transform))
+        img = net.synthesis(ws, noise_mode='const', force_fp32=True)
+        target, ref_mask = fractional_rotation(ref, angle)
+        pseudo, pseudo_mask = fractional_pseudo_rotation(img, angle)
+        return target, pseudo, ref_mask * pseudo_mask
+
     def sample_values(self, net: nn.Module, n: int, c: Optional[torch.Tensor],
                       device: torch.device) -> torch.Tensor:
         transform = self._input_transform(net)
@@ -160,13 +180,17 @@ class Equivariance(GeneratorMetric):
             ref = net.synthesis(ws, noise_mode='const', force_fp32=True)
             res = ref.shape[-1]
             for name in self.enabled:
-                t = self._shift(device, res, whole_pixels=name == 'eqt_int')
-                transform.copy_(torch.eye(3, device=transform.device))
-                transform[:2, 2] = -t
-                img = net.synthesis(ws, noise_mode='const', force_fp32=True)
-                shift = integer_translate if name == 'eqt_int' else \
-                    fractional_translate
-                target, mask = shift(ref, float(t[0]), float(t[1]))
+                if name == 'eqr':
+                    target, img, mask = self._rotated(net, ws, ref, transform)
+                else:
+                    t = self._shift(device, res, name == 'eqt_int')
+                    transform.copy_(torch.eye(3, device=transform.device))
+                    transform[:2, 2] = -t
+                    img = net.synthesis(
+                        ws, noise_mode='const', force_fp32=True)
+                    shift = integer_translate if name == 'eqt_int' else \
+                        fractional_translate
+                    target, mask = shift(ref, float(t[0]), float(t[1]))
                 err = ((target - img).double().square() * mask).sum((1, 2, 3))
                 values += [err, mask.double().sum((1, 2, 3))]
         finally:
