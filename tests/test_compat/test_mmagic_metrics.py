@@ -97,7 +97,7 @@ def test_built_metrics_mean_what_mmagic_means():
     assert isinstance(pr, PrecisionAndRecall) and pr.nhood_size == 3
     assert isinstance(ppl, PerceptualPathLength)
     assert (ppl.space, ppl.sampling, ppl.crop, ppl.epsilon) == ('w', 'end',
-                                                                 True, 1e-4)
+                                                                True, 1e-4)
     assert isinstance(eq, Equivariance)
     assert eq.enabled == ['eqt_int', 'eqt_frac', 'eqr']
     assert eq.eq_cfg['translate_max'] == 0.125

@@ -28,8 +28,7 @@ def write_random_lpips_files(tmp_path, seed=0):
         in_ch = ch
     trunk['classifier.0.weight'] = torch.zeros(2, 2)
     lins = {
-        f'lin{k}.model.1.weight':
-        torch.rand(1, ch, 1, 1, generator=gen)
+        f'lin{k}.model.1.weight': torch.rand(1, ch, 1, 1, generator=gen)
         for k, ch in enumerate((64, 128, 256, 512, 512))
     }
     torch.save(trunk, tmp_path / 'vgg16.pth')
@@ -56,15 +55,14 @@ def lpips_by_hand(x0, x1, trunk, lins):
         h = [F.relu(F.conv2d(v, w, b, padding=1)) for v in h]
         if idx + 1 in tap_after:
             k = tap_after[idx + 1]
-            n0, n1 = (v / (torch.linalg.vector_norm(v, dim=1, keepdim=True) +
-                           1e-10) for v in h)
+            n0, n1 = (
+                v / (torch.linalg.vector_norm(v, dim=1, keepdim=True) + 1e-10)
+                for v in h)
             wk = lins[f'lin{k}.model.1.weight'].double().flatten()
-            total += torch.einsum('c,nchw->n', wk,
-                                  (n0 - n1)**2) / (h[0].shape[2] * h[0].shape[3])
+            total += torch.einsum('c,nchw->n', wk, (n0 - n1)**2) / (
+                h[0].shape[2] * h[0].shape[3])
         idx += 2
     return total
-
-
 
 
 @pytest.fixture(scope='session')

@@ -195,8 +195,9 @@ class GenEvalLoop(BaseLoop):
     def _bar(self, what: str, total: int) -> Optional[ProgressBar]:
         if not (self.progress_bar and is_main_process()):
             return None
-        print_log(f'{type(self).__name__}: {what}, {total} per rank',
-                  logger='current')
+        print_log(
+            f'{type(self).__name__}: {what}, {total} per rank',
+            logger='current')
         return ProgressBar(total)
 
     @staticmethod

@@ -11,8 +11,8 @@ from .lpips_weights import (find_lpips_weights, find_vgg16_weights,
                             read_state_dict)
 
 #: VGG16 ``features`` layout (torchvision indices): channels or 'M' (pool).
-VGG16_LAYOUT = (64, 64, 'M', 128, 128, 'M', 256, 256, 256, 'M', 512, 512,
-                512, 'M', 512, 512, 512)
+VGG16_LAYOUT = (64, 64, 'M', 128, 128, 'M', 256, 256, 256, 'M', 512, 512, 512,
+                'M', 512, 512, 512)
 #: Indices (in ``features``) of the ReLUs LPIPS taps: relu1_2, relu2_2,
 #: relu3_3, relu4_3, relu5_3.
 TAPS = (3, 8, 15, 22, 29)
@@ -95,16 +95,15 @@ class LPIPSVGG16(nn.Module):
             self.features = vgg16_features()
         for k, ch in enumerate(TAP_CHANNELS):
             self.add_module(f'lin{k}', nn.Conv2d(ch, 1, 1, bias=False))
-        self.register_buffer('shift', torch.tensor(INPUT_SHIFT).view(
-            1, 3, 1, 1))
-        self.register_buffer('scale', torch.tensor(INPUT_SCALE).view(
-            1, 3, 1, 1))
+        self.register_buffer('shift',
+                             torch.tensor(INPUT_SHIFT).view(1, 3, 1, 1))
+        self.register_buffer('scale',
+                             torch.tensor(INPUT_SCALE).view(1, 3, 1, 1))
         if load_weights:
             self.vgg16_path = find_vgg16_weights(vgg16_weights)
             self.lpips_path = find_lpips_weights(lpips_weights)
             self.load_trunk(read_state_dict(self.vgg16_path, 'vgg16_weights'))
-            self.load_linear(
-                read_state_dict(self.lpips_path, 'lpips_weights'))
+            self.load_linear(read_state_dict(self.lpips_path, 'lpips_weights'))
         self.requires_grad_(False)
         self.eval()
 
@@ -115,8 +114,8 @@ class LPIPSVGG16(nn.Module):
             k[len('features.'):]: v
             for k, v in state.items() if k.startswith('features.')
         }
-        missing = sorted('features.' + k for k in set(
-            self.features.state_dict()) - set(trunk))
+        missing = sorted('features.' + k
+                         for k in set(self.features.state_dict()) - set(trunk))
         if missing:
             raise KeyError(f'vgg16_weights lacks {missing}; expected '
                            "torchvision's VGG16 keys features.N.weight/bias.")
@@ -132,13 +131,11 @@ class LPIPSVGG16(nn.Module):
         """Load the five ``lin{k}`` weights (1, C_k, 1, 1), all >= 0."""
         for k, ch in enumerate(TAP_CHANNELS):
             found = [
-                key.format(k=k) for key in LIN_KEYS
-                if key.format(k=k) in state
+                key.format(k=k) for key in LIN_KEYS if key.format(k=k) in state
             ]
             if not found:
-                raise KeyError(
-                    f'lpips_weights lacks lin{k}; expected one of '
-                    f'{[key.format(k=k) for key in LIN_KEYS]}.')
+                raise KeyError(f'lpips_weights lacks lin{k}; expected one of '
+                               f'{[key.format(k=k) for key in LIN_KEYS]}.')
             weight = state[found[0]]
             if tuple(weight.shape) != (1, ch, 1, 1):
                 raise ValueError(f'lpips_weights {found[0]} has shape '

@@ -106,4 +106,3 @@ def read_state_dict(path: str, what: str) -> Dict[str, torch.Tensor]:
             isinstance(v, torch.Tensor) for v in state.values()):
         raise ValueError(f'{what} {path!r} is not a state dict of tensors.')
     return state
-

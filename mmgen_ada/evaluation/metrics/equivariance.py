@@ -23,9 +23,8 @@ EQ_DEFAULTS = dict(
     translate_max=0.125,
     rotate_max=1.0)
 #: eq_cfg switch -> result name (MMagic's keys).
-EQ_RESULTS = (('compute_eqt_int', 'eqt_int'), ('compute_eqt_frac',
-                                               'eqt_frac'), ('compute_eqr',
-                                                             'eqr'))
+EQ_RESULTS = (('compute_eqt_int', 'eqt_int'), ('compute_eqt_frac', 'eqt_frac'),
+              ('compute_eqr', 'eqr'))
 
 
 def psnr_db(sq_err_sum: float, mask_sum: float) -> float:
@@ -139,8 +138,8 @@ class Equivariance(GeneratorMetric):
         if not isinstance(transform, torch.Tensor) or \
                 transform.shape != (3, 3):
             raise TypeError(
-                f'Equivariance needs a StyleGAN3 generator (an input transform '
-                f'synthesis.input.transform of shape (3, 3)); '
+                'Equivariance needs a StyleGAN3 generator (an input '
+                'transform synthesis.input.transform of shape (3, 3)); '
                 f'{type(net).__name__} has none.')
         return transform
 
@@ -160,8 +159,8 @@ class Equivariance(GeneratorMetric):
         reference rotated by ``angle`` is compared with the new image
         filtered as that rotation filters (E.3: R_alpha against R*_alpha).
         """
-        angle = float((torch.rand([]) * 2 - 1) * self.eq_cfg['rotate_max'] *
-                      math.pi)
+        angle = float(
+            (torch.rand([]) * 2 - 1) * self.eq_cfg['rotate_max'] * math.pi)
         transform.copy_(rotation_matrix(-angle).to(transform))
         img = net.synthesis(ws, noise_mode='const', force_fp32=True)
         target, ref_mask = fractional_rotation(ref, angle)

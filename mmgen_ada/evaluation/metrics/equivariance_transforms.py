@@ -5,9 +5,8 @@ Each returns the transformed images and a 0/1 mask of the output pixels
 whose value is fully determined by input pixels (the rest depends on what
 lies outside the image and is excluded from the PSNR).
 """
-from typing import Tuple
-
 import math
+from typing import Tuple
 
 import torch
 
@@ -19,11 +18,11 @@ LANCZOS_A = 3
 def lanczos(x: Tensor, a: int = LANCZOS_A) -> Tensor:
     """``sinc(x) * sinc(x / a)`` for ``|x| < a``, else 0 (normalised sinc)."""
     return torch.where(x.abs() < a,
-                       torch.sinc(x) * torch.sinc(x / a),
-                       torch.zeros_like(x))
+                       torch.sinc(x) * torch.sinc(x / a), torch.zeros_like(x))
 
 
-def integer_translate(x: Tensor, tx: float, ty: float) -> Tuple[Tensor, Tensor]:
+def integer_translate(x: Tensor, tx: float,
+                      ty: float) -> Tuple[Tensor, Tensor]:
     """Translate images by ``round(tx W), round(ty H)`` pixels (E.1).
 
     Content moves right/down for positive shifts; uncovered pixels are 0 and
@@ -43,8 +42,7 @@ def integer_translate(x: Tensor, tx: float, ty: float) -> Tuple[Tensor, Tensor]:
     mask = torch.zeros_like(x)
     if abs(ix) < w and abs(iy) < h:
         src = x[:, :, max(-iy, 0):h - max(iy, 0), max(-ix, 0):w - max(ix, 0)]
-        out[:, :, max(iy, 0):h - max(-iy, 0),
-            max(ix, 0):w - max(-ix, 0)] = src
+        out[:, :, max(iy, 0):h - max(-iy, 0), max(ix, 0):w - max(-ix, 0)] = src
         mask[:, :, max(iy, 0):h - max(-iy, 0), max(ix, 0):w - max(-ix, 0)] = 1
     return out, mask
 
@@ -129,7 +127,9 @@ def _circular_conv2d(a: Tensor, b: Tensor) -> Tensor:
     return torch.fft.fftshift(torch.fft.ifft2(fa * fb).real)
 
 
-def rotation_filter(mat: Tensor, up: int, a: int = ROT_A,
+def rotation_filter(mat: Tensor,
+                    up: int,
+                    a: int = ROT_A,
                     amax: int = ROT_AMAX,
                     period: int = ROT_PERIOD) -> Tensor:
     """Low-pass filter of a band-limited affine resampling (E.3).
@@ -246,7 +246,8 @@ def fractional_rotation(x: Tensor, angle: float) -> Tuple[Tensor, Tensor]:
     ax = (xin + w / 2 - 0.5) * up
     ay = (yin + h / 2 - 0.5) * up
     grid = torch.stack([(ax + 0.5) / (w * up) * 2 - 1,
-                        (ay + 0.5) / (h * up) * 2 - 1], dim=-1)
+                        (ay + 0.5) / (h * up) * 2 - 1],
+                       dim=-1)
     out = torch.nn.functional.grid_sample(
         fine,
         grid.unsqueeze(0).expand(n, h, w, 2),

@@ -6,8 +6,8 @@ from typing import Callable, Dict, List, Optional
 import numpy as np
 import torch
 import torch.nn as nn
-from mmengine.dist import broadcast_object_list, collect_results, \
-    get_world_size, is_main_process
+from mmengine.dist import (broadcast_object_list, collect_results,
+                           get_world_size, is_main_process)
 from mmengine.evaluator import BaseMetric
 from mmengine.model import is_model_wrapper
 
@@ -35,8 +35,9 @@ def generator_of(model: nn.Module, use_ema: bool) -> nn.Module:
     if use_ema:
         ema = getattr(model, 'generator_ema', None)
         if ema is None:
-            raise ValueError(f"sample_model='ema' but {type(model).__name__} "
-                             "has no generator_ema; write sample_model='orig'.")
+            raise ValueError(
+                f"sample_model='ema' but {type(model).__name__} "
+                "has no generator_ema; write sample_model='orig'.")
         net = getattr(ema, 'module', ema)
     else:
         net = model.generator

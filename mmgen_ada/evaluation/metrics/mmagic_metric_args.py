@@ -24,10 +24,9 @@ LABEL_SOURCES = {None: 'dataset', True: 'dataset', False: 'uniform'}
 SAMPLE_KWARGS = ('truncation', 'randomize_noise', 'add_noise')
 
 
-def inception_extractor_cfg(metric: str, inception_style: str,
-                            inception_path: Optional[str],
-                            feature_extractor: Optional[dict]
-                            ) -> Optional[dict]:
+def inception_extractor_cfg(
+        metric: str, inception_style: str, inception_path: Optional[str],
+        feature_extractor: Optional[dict]) -> Optional[dict]:
     """The feature extractor config meant by MMagic's Inception arguments.
 
     ``inception_style='StyleGAN'`` is the TF Inception-v3 TorchScript that
@@ -64,7 +63,8 @@ def inception_extractor_cfg(metric: str, inception_style: str,
     if inception_path.startswith(('http://', 'https://')):
         wanted = dict(type='InceptionV3TorchScript', url=inception_path)
     else:
-        wanted = dict(type='InceptionV3TorchScript', weights_path=inception_path)
+        wanted = dict(
+            type='InceptionV3TorchScript', weights_path=inception_path)
     if feature_extractor is not None and feature_extractor != wanted:
         raise ValueError(
             f'{metric}: inception_path={inception_path!r} and '
@@ -108,9 +108,9 @@ def label_source(metric: str, need_cond_input: Optional[bool]) -> str:
     return LABEL_SOURCES[need_cond_input]
 
 
-def sampling_from_kwargs(metric: str,
-                         sample_kwargs: Optional[Dict]) -> Tuple[float,
-                                                                 Optional[str]]:
+def sampling_from_kwargs(
+        metric: str,
+        sample_kwargs: Optional[Dict]) -> Tuple[float, Optional[str]]:
     """``(truncation_psi, noise_mode)`` meant by MMagic's ``sample_kwargs``.
 
     MMagic passes them to the generator's ``forward``: ``truncation`` (psi),

@@ -180,9 +180,7 @@ class PerceptualPathLength(GeneratorMetric):
         cc = None if c is None else torch.cat([c, c])
         if self.space == 'z':
             z0, z1 = z[:n], z[n:]
-            zt = torch.cat(
-                [slerp(z0, z1, t),
-                 slerp(z0, z1, t + self.epsilon)])
+            zt = torch.cat([slerp(z0, z1, t), slerp(z0, z1, t + self.epsilon)])
             ws = net.mapping(zt, cc)
         else:
             w = net.mapping(z, cc)  # [2N, num_ws, C]

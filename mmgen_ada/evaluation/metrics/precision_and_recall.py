@@ -112,8 +112,8 @@ class PrecisionAndRecall(GenerativeMetric):
                  vgg16_script: Optional[str] = None,
                  vgg16_pkl: Optional[str] = None,
                  auto_save: bool = True) -> None:
-        for arg, value in (('vgg16_script', vgg16_script),
-                           ('vgg16_pkl', vgg16_pkl)):
+        for arg, value in (('vgg16_script', vgg16_script), ('vgg16_pkl',
+                                                            vgg16_pkl)):
             if value is not None:
                 raise ValueError(
                     f'PrecisionAndRecall: {arg}={value!r} is not supported. '

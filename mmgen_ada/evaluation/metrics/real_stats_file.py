@@ -119,6 +119,5 @@ def save_real_stats(path: str, payload: Dict[str, np.ndarray]) -> None:
     os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
     tmp = f'{path}.{uuid.uuid4().hex}.tmp'
     with open(tmp, 'wb') as f:
-        pickle.dump({k: np.asarray(v) for k, v in data.items()}, f,
-                    protocol=4)
+        pickle.dump({k: np.asarray(v) for k, v in data.items()}, f, protocol=4)
     os.replace(tmp, path)

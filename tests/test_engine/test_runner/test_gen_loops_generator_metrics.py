@@ -15,15 +15,15 @@ class LabelledImages(Dataset):
 
     def __init__(self, n=6):
         g = torch.Generator().manual_seed(0)
-        self.images = torch.randint(0, 256, (n, 3, 8, 8), generator=g,
-                                    dtype=torch.uint8)
+        self.images = torch.randint(
+            0, 256, (n, 3, 8, 8), generator=g, dtype=torch.uint8)
 
     def __len__(self):
         return len(self.images)
 
     def __getitem__(self, i):
-        return dict(inputs=self.images[i],
-                    data_samples=dict(label=torch.eye(3)[2]))
+        return dict(
+            inputs=self.images[i], data_samples=dict(label=torch.eye(3)[2]))
 
 
 class ShiftNet(nn.Module):
@@ -63,7 +63,11 @@ class ToyGAN(BaseModel):
     def sample_z(self, num, device):
         return torch.randn(num, 2, device=device)
 
-    def generate(self, z, c=None, truncation_psi=1.0, noise_mode='const',
+    def generate(self,
+                 z,
+                 c=None,
+                 truncation_psi=1.0,
+                 noise_mode='const',
                  use_ema=True):
         self.calls.append((truncation_psi, noise_mode, use_ema, c))
         return torch.rand(len(z), 3, 8, 8) * 2 - 1
@@ -75,17 +79,29 @@ class ToyGAN(BaseModel):
 def test_mmagic_metric_arguments_drive_the_fake_passes(tmp_path):
     tiny = dict(type='TinyTestFeatureExtractor')
     metrics = [
-        dict(type='FrechetInceptionDistance', fake_nums=4, prefix='FID-a',
-             feature_extractor=tiny, real_cache_dir=None,
-             inception_style='StyleGAN', need_cond_input=False,
-             sample_kwargs=dict(truncation=0.5, randomize_noise=False),
-             sample_model='orig'),
-        dict(type='KernelInceptionDistance', fake_nums=4, num_subsets=2,
-             feature_extractor=tiny, real_cache_dir=None,
-             sample_model='orig'),
-        dict(type='Equivariance', fake_nums=4, sample_mode='orig',
-             prefix='EQ', eq_cfg=dict(compute_eqt_int=True,
-                                      translate_max=0.25)),
+        dict(
+            type='FrechetInceptionDistance',
+            fake_nums=4,
+            prefix='FID-a',
+            feature_extractor=tiny,
+            real_cache_dir=None,
+            inception_style='StyleGAN',
+            need_cond_input=False,
+            sample_kwargs=dict(truncation=0.5, randomize_noise=False),
+            sample_model='orig'),
+        dict(
+            type='KernelInceptionDistance',
+            fake_nums=4,
+            num_subsets=2,
+            feature_extractor=tiny,
+            real_cache_dir=None,
+            sample_model='orig'),
+        dict(
+            type='Equivariance',
+            fake_nums=4,
+            sample_mode='orig',
+            prefix='EQ',
+            eq_cfg=dict(compute_eqt_int=True, translate_max=0.25)),
     ]
     model = ToyGAN()
     runner = Runner(
@@ -99,8 +115,8 @@ def test_mmagic_metric_arguments_drive_the_fake_passes(tmp_path):
             sampler=dict(type='DefaultSampler', shuffle=False),
             batch_size=4,
             num_workers=0),
-        test_cfg=dict(type='GenTestLoop', noise_mode='random',
-                      progress_bar=False),
+        test_cfg=dict(
+            type='GenTestLoop', noise_mode='random', progress_bar=False),
         test_evaluator=metrics)
     out = runner.test()
     assert out['EQ/eqt_int'] == math.inf
@@ -111,7 +127,8 @@ def test_mmagic_metric_arguments_drive_the_fake_passes(tmp_path):
     dataset = [c for psi, _, _, c in model.calls if psi == 1.0]
     for c in uniform + dataset:
         assert torch.equal(c.sum(1), torch.ones(len(c)))  # one-hot
-    assert all(torch.equal(c.argmax(1), torch.full((len(c), ), 2))
-               for c in dataset)  # the dataset's labels (class 2)
+    assert all(
+        torch.equal(c.argmax(1), torch.full((len(c), ), 2))
+        for c in dataset)  # the dataset's labels (class 2)
     # need_cond_input=False: uniform classes, not only the dataset's class.
     assert any(bool((c.argmax(1) != 2).any()) for c in uniform)

@@ -7,6 +7,7 @@ import torch
 from mmgen_ada.evaluation.feature_extractors import LPIPSVGG16
 from mmgen_ada.evaluation.feature_extractors.lpips_vgg16 import TAPS
 
+
 def test_lpips_matches_equation_1(lpips_files, lpips_by_hand):
     assert TAPS == (3, 8, 15, 22, 29)
     vgg, lin, trunk, lins = lpips_files
@@ -26,10 +27,10 @@ def test_lpips_matches_equation_1(lpips_files, lpips_by_hand):
 def test_weight_files_are_checked(tmp_path, lpips_files):
     vgg, lin, trunk, lins = lpips_files
     trunk = dict(trunk)
-    with pytest.raises(FileNotFoundError, match='never downloaded.*'
-                       'vgg16_weights'):
-        LPIPSVGG16(vgg16_weights=str(tmp_path / 'none.pth'),
-                   lpips_weights=lin)
+    with pytest.raises(
+            FileNotFoundError, match='never downloaded.*'
+            'vgg16_weights'):
+        LPIPSVGG16(vgg16_weights=str(tmp_path / 'none.pth'), lpips_weights=lin)
     with pytest.raises(FileNotFoundError, match='pip install --no-deps lpips'):
         LPIPSVGG16(vgg16_weights=vgg, lpips_weights=str(tmp_path / 'no.pth'))
     bad = dict(lins)
@@ -40,8 +41,8 @@ def test_weight_files_are_checked(tmp_path, lpips_files):
     del trunk['features.28.weight']
     torch.save({k: v[:1] for k, v in trunk.items()}, tmp_path / 'short.pth')
     with pytest.raises(KeyError, match='features.28.weight'):
-        LPIPSVGG16(vgg16_weights=str(tmp_path / 'short.pth'),
-                   lpips_weights=lin)
+        LPIPSVGG16(
+            vgg16_weights=str(tmp_path / 'short.pth'), lpips_weights=lin)
 
 
 class _Exploit:

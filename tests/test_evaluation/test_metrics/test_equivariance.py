@@ -41,10 +41,8 @@ class FakeNet(nn.Module):
 
     def _synthesis(self, ws, noise_mode='const', force_fp32=False):
         t = -self.synthesis.input.transform[:2, 2]
-        rows = torch.arange(RES).view(-1, 1).float() - round(
-            float(t[1]) * RES)
-        cols = torch.arange(RES).view(1, -1).float() - round(
-            float(t[0]) * RES)
+        rows = torch.arange(RES).view(-1, 1).float() - round(float(t[1]) * RES)
+        cols = torch.arange(RES).view(1, -1).float() - round(float(t[0]) * RES)
         img = wave(rows, cols) if self.kind == 'wave' else torch.full(
             (RES, RES), 0.3)
         extra = self.offset if self.count % self.calls else 0.
@@ -61,8 +59,8 @@ def model_of(net):
 
 def run(metric, net):
     torch.manual_seed(0)
-    metric.run(model_of(net), torch.device('cpu'), lambda k: None,
-               batch_size=2)
+    metric.run(
+        model_of(net), torch.device('cpu'), lambda k: None, batch_size=2)
     return metric.evaluate()
 
 
@@ -110,8 +108,8 @@ def test_fractional_translation_is_lanczos3_interpolation():
                 wr, wc = wr / wr.sum(), wc / wc.sum()
                 expected = np.einsum('i,cij,j->c', wr,
                                      xs[0][:, taps_r][:, :, taps_c], wc)
-                np.testing.assert_allclose(out[0, :, r, c], expected,
-                                           atol=1e-12)
+                np.testing.assert_allclose(
+                    out[0, :, r, c], expected, atol=1e-12)
     # A whole-pixel shift is the integer translation.
     whole, whole_mask = fractional_translate(x, 2 / 12, 1 / 12)
     ref, _ = integer_translate(x, 2 / 12, 1 / 12)
@@ -126,8 +124,8 @@ def test_rotation_by_a_quarter_turn_is_rot90_and_keeps_constants():
     assert mask.sum() > 0 and mask.sum() < mask.numel()
     err = ((out - torch.rot90(x, 1, dims=(2, 3))).abs() * mask).max()
     assert err < 1e-3
-    const, const_mask = fractional_pseudo_rotation(torch.full_like(x, 0.3),
-                                                   0.4)
+    const, const_mask = fractional_pseudo_rotation(
+        torch.full_like(x, 0.3), 0.4)
     torch.testing.assert_close(const * const_mask, 0.3 * const_mask)
     same, same_mask = fractional_pseudo_rotation(x, 0.0)
     torch.testing.assert_close(same * same_mask, x * same_mask)
@@ -135,42 +133,57 @@ def test_rotation_by_a_quarter_turn_is_rot90_and_keeps_constants():
 
 def test_exactly_equivariant_generator_scores_infinite_eqt():
     metric = Equivariance(
-        fake_nums=4, sample_model='orig',
+        fake_nums=4,
+        sample_model='orig',
         eq_cfg=dict(compute_eqt_int=True, translate_max=0.25))
     assert run(metric, FakeNet('wave', 0., 2)) == {'EQ/eqt_int': math.inf}
 
 
 def test_known_error_gives_known_psnr_for_all_three():
     metric = Equivariance(
-        fake_nums=2, sample_mode='orig', prefix='E',
-        eq_cfg=dict(compute_eqt_int=True, compute_eqt_frac=True,
-                    compute_eqr=True))
+        fake_nums=2,
+        sample_mode='orig',
+        prefix='E',
+        eq_cfg=dict(
+            compute_eqt_int=True, compute_eqt_frac=True, compute_eqr=True))
     out = run(metric, FakeNet('const', 0.1, 4))
     expected = 20 * math.log10(2) - 10 * math.log10(0.1**2)  # 26.02 dB
     assert set(out) == {'E/eqt_int', 'E/eqt_frac', 'E/eqr'}
     for value in out.values():
         assert value == pytest.approx(expected, abs=1e-6)
     # The wave moved by the wrong amount is not equivariant.
-    assert run(Equivariance(fake_nums=2, sample_model='orig',
-                            eq_cfg=dict(compute_eqt_frac=True)),
-               FakeNet('wave', 0., 2))['EQ/eqt_frac'] < 40
+    assert run(
+        Equivariance(
+            fake_nums=2,
+            sample_model='orig',
+            eq_cfg=dict(compute_eqt_frac=True)),
+        FakeNet('wave', 0., 2))['EQ/eqt_frac'] < 40
 
 
 def test_input_transform_is_restored_and_args_checked():
     net = FakeNet('const', 0., 2)
-    run(Equivariance(fake_nums=2, sample_model='orig',
-                     eq_cfg=dict(compute_eqt_int=True)), net)
+    run(
+        Equivariance(
+            fake_nums=2,
+            sample_model='orig',
+            eq_cfg=dict(compute_eqt_int=True)), net)
     assert torch.equal(net.synthesis.input.transform, torch.eye(3))
     with pytest.raises(KeyError, match="'compute_eq'.*valid keys"):
         Equivariance(fake_nums=2, eq_cfg=dict(compute_eq=True))
     with pytest.raises(ValueError, match='enables no metric'):
         Equivariance(fake_nums=2)
     with pytest.raises(ValueError, match='disagree'):
-        Equivariance(fake_nums=2, sample_mode='ema', sample_model='orig',
-                     eq_cfg=dict(compute_eqr=True))
+        Equivariance(
+            fake_nums=2,
+            sample_mode='ema',
+            sample_model='orig',
+            eq_cfg=dict(compute_eqr=True))
     with pytest.raises(TypeError, match='input transform'):
         bare = nn.Module()
         bare.mapping = bare.synthesis = lambda *a, **k: None
         bare.noise_size = 2
-        run(Equivariance(fake_nums=2, sample_model='orig',
-                         eq_cfg=dict(compute_eqr=True)), bare)
+        run(
+            Equivariance(
+                fake_nums=2,
+                sample_model='orig',
+                eq_cfg=dict(compute_eqr=True)), bare)

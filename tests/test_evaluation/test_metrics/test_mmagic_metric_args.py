@@ -26,11 +26,12 @@ def test_inception_style_and_path_choose_the_torchscript_extractor():
     assert metric.feature_extractor_cfg['weights_path'] == '/x/inc.pt'
 
 
-@pytest.mark.parametrize('cls', [FrechetInceptionDistance,
-                                 KernelInceptionDistance])
+@pytest.mark.parametrize('cls',
+                         [FrechetInceptionDistance, KernelInceptionDistance])
 def test_pytorch_inception_style_is_refused_with_the_reason(cls):
-    with pytest.raises(ValueError, match="torchvision.*inception_style="
-                       "'StyleGAN'"):
+    with pytest.raises(
+            ValueError, match="torchvision.*inception_style="
+            "'StyleGAN'"):
         cls(fake_nums=4, inception_style='PyTorch')
     with pytest.raises(ValueError, match='must be one of'):
         cls(fake_nums=4, inception_style='TF')
@@ -56,8 +57,8 @@ def test_sample_kwargs_and_need_cond_input_set_the_fake_pass():
         sampling_from_kwargs('M', dict(inject_index=2))
     assert [label_source('M', v) for v in (None, True, False)] == \
         ['dataset', 'dataset', 'uniform']
-    a = FrechetInceptionDistance(fake_nums=4, sample_kwargs=dict(
-        truncation=0.5), need_cond_input=False)
+    a = FrechetInceptionDistance(
+        fake_nums=4, sample_kwargs=dict(truncation=0.5), need_cond_input=False)
     b = KernelInceptionDistance(fake_nums=4)
     assert a.sampling_key == ('ema', 0.5, None, 'uniform')
     assert b.sampling_key == ('ema', 1.0, None, 'dataset')

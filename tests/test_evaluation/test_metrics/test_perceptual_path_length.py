@@ -7,8 +7,8 @@ import torch
 import torch.nn as nn
 
 from mmgen_ada.evaluation.metrics import PerceptualPathLength
-from mmgen_ada.evaluation.metrics.perceptual_path_length import (
-    filtered_mean, slerp)
+from mmgen_ada.evaluation.metrics.perceptual_path_length import (filtered_mean,
+                                                                 slerp)
 
 
 class LinearNet(nn.Module):
@@ -71,12 +71,17 @@ def test_ppl_is_lpips_over_eps_squared_of_the_path_images(
     vgg, lin, trunk, lins = lpips_files
     eps = 0.05
     metric = PerceptualPathLength(
-        fake_nums=2, space=space, crop=False, epsilon=eps,
-        sample_model='orig', vgg16_weights=vgg, lpips_weights=lin)
+        fake_nums=2,
+        space=space,
+        crop=False,
+        epsilon=eps,
+        sample_model='orig',
+        vgg16_weights=vgg,
+        lpips_weights=lin)
     net = LinearNet()
     torch.manual_seed(7)
-    metric.run(model_of(net), torch.device('cpu'), lambda n: None,
-               batch_size=2)
+    metric.run(
+        model_of(net), torch.device('cpu'), lambda n: None, batch_size=2)
     score = metric.evaluate()['PPL/ppl_score']
     # By hand: the same z draw, then the path points and images.
     torch.manual_seed(7)
@@ -87,8 +92,9 @@ def test_ppl_is_lpips_over_eps_squared_of_the_path_images(
         w0, w1 = z0 @ a, z1 @ a
         pts = [w0, w0 + eps * (w1 - w0)]
     else:
-        u0, u1 = z0 / z0.norm(dim=1, keepdim=True), z1 / z1.norm(
-            dim=1, keepdim=True)
+        u0, u1 = z0 / z0.norm(
+            dim=1, keepdim=True), z1 / z1.norm(
+                dim=1, keepdim=True)
         omega = torch.acos((u0 * u1).sum(1, keepdim=True))
         ortho = u1 - torch.cos(omega) * u0
         ortho = ortho / ortho.norm(dim=1, keepdim=True)
@@ -102,8 +108,8 @@ def test_ppl_is_lpips_over_eps_squared_of_the_path_images(
 
 def test_crop_and_downsample_of_ppl_images(lpips_files):
     vgg, lin, _, _ = lpips_files
-    metric = PerceptualPathLength(fake_nums=2, vgg16_weights=vgg,
-                                  lpips_weights=lin)
+    metric = PerceptualPathLength(
+        fake_nums=2, vgg16_weights=vgg, lpips_weights=lin)
     net = nn.Module()
     net.synthesis = lambda ws, noise_mode, force_fp32: ws
     img = torch.arange(2 * 3 * 512 * 512.).view(2, 3, 512, 512)
@@ -115,11 +121,11 @@ def test_crop_and_downsample_of_ppl_images(lpips_files):
 
 def test_missing_lpips_weights_warn_then_fail_with_the_fix(tmp_path):
     metric = PerceptualPathLength(
-        fake_nums=2, sample_model='orig',
+        fake_nums=2,
+        sample_model='orig',
         vgg16_weights=str(tmp_path / 'vgg16.pth'))
     with pytest.raises(FileNotFoundError, match='never downloaded'):
-        metric.run(model_of(LinearNet()), torch.device('cpu'),
-                   lambda n: None)
+        metric.run(model_of(LinearNet()), torch.device('cpu'), lambda n: None)
 
 
 def test_ppl_argument_checks():

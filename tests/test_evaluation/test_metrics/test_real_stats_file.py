@@ -57,8 +57,10 @@ def test_code_in_a_pickle_is_never_run(tmp_path):
     path = tmp_path / 'evil.pkl'
     with open(path, 'wb') as f:
         pickle.dump({'mean': _Exploit(str(marker)), 'cov': np.eye(2)}, f)
-    with pytest.raises(ValueError, match='refusing to load posix.makedirs|'
-                       'refusing to load os.makedirs'):
+    with pytest.raises(
+            ValueError,
+            match='refusing to load posix.makedirs|'
+            'refusing to load os.makedirs'):
         load_real_stats(str(path), 'mean-cov')
     assert not marker.exists()
 
@@ -87,8 +89,12 @@ def test_fid_writes_then_reads_inception_pkl(tmp_path):
     assert first['F/fid'] == pytest.approx(expected, rel=1e-6)
     assert again['F/fid'] == pytest.approx(expected, rel=1e-6)
     kid_pkl = str(tmp_path / 'kid.pkl')
-    kid = dict(fake_nums=20, feature_extractor=TINY, inception_pkl=kid_pkl,
-               num_subsets=3, max_subset_size=10)
+    kid = dict(
+        fake_nums=20,
+        feature_extractor=TINY,
+        inception_pkl=kid_pkl,
+        num_subsets=3,
+        max_subset_size=10)
     a = _feed_and_eval(KernelInceptionDistance(**kid), reals, fakes)
     b = _feed_and_eval(KernelInceptionDistance(**kid), reals * 0, fakes)
     assert a == b
