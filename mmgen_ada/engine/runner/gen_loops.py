@@ -1,6 +1,7 @@
 # Copyright (c) mmgen-ada contributors. All rights reserved.
 """Validation and test loops that evaluate a generator (FID, KID, P&R,
 PPL, EQ)."""
+import logging
 import math
 import time
 from collections import OrderedDict
@@ -115,7 +116,7 @@ class GenEvalLoop(BaseLoop):
                 'with real_nums below the dataset size will use a random '
                 'subset of reals each run. Use DefaultSampler(shuffle=False).',
                 logger='current',
-                level='WARNING')
+                level=logging.WARNING)
 
     # --------------------------------------------------------------- helpers
     @property
