@@ -262,6 +262,10 @@ class GenerativeMetric(BaseMetric):
             elif path is not None and path == self.inception_pkl and \
                     osp.isfile(path):
                 payload = load_real_stats(path, self.payload_kind)
+                print_log(
+                    f'{self.prefix}: loaded real statistics from '
+                    f'inception_pkl {path}',
+                    logger='current')
             elif path is not None and osp.isfile(path):
                 with np.load(path, allow_pickle=False) as npz:
                     payload = {k: npz[k] for k in npz.files}
