@@ -118,3 +118,14 @@ def test_mmagic_unit_test_calls():
     with pytest.raises(ValueError, match="inception_style='StyleGAN'"):
         FrechetInceptionDistance(
             fake_nums=2, inception_style='PyTorch', sample_model='orig')
+
+
+def test_positional_order_of_the_new_metrics_is_mmagics():
+    ppl = PerceptualPathLength(8, 0, None, 'gt_img', False, 'orig', 'cpu', 'P',
+                               False, 1e-3, 'Z', 'full')
+    assert (ppl.fake_nums, ppl.sample_model, ppl.prefix, ppl.crop, ppl.epsilon,
+            ppl.space, ppl.sampling) == (8, 'orig', 'P', False, 1e-3, 'z',
+                                         'full')
+    eq = Equivariance(8, 0, None, 'gt_img', False, 'orig', {}, 'cpu', 'E',
+                      dict(compute_eqr=True))
+    assert (eq.sample_model, eq.prefix, eq.enabled) == ('orig', 'E', ['eqr'])

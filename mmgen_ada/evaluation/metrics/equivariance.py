@@ -69,8 +69,9 @@ class Equivariance(GeneratorMetric):
 
     Args:
         fake_nums (int): Samples. Defaults to 50000.
-        real_nums, sample_model, collect_device, prefix, fake_key, real_key,
-        need_cond_input: See :class:`GeneratorMetric`.
+        real_nums, fake_key, real_key, need_cond_input, collect_device,
+        prefix, sample_model: See :class:`GeneratorMetric`. The order of
+            the arguments is MMagic's (``sample_model`` comes last).
         sample_mode (str, optional): MMagic's name of ``sample_model`` in
             this metric. Defaults to None.
         sample_kwargs (dict, optional): MMagic's ``truncation`` (psi of the
@@ -86,15 +87,15 @@ class Equivariance(GeneratorMetric):
     def __init__(self,
                  fake_nums: int = 50000,
                  real_nums: int = 0,
-                 sample_model: str = 'ema',
-                 collect_device: str = 'cpu',
-                 prefix: Optional[str] = None,
                  fake_key: Optional[str] = None,
                  real_key: Optional[str] = 'gt_img',
                  need_cond_input: Optional[bool] = None,
                  sample_mode: Optional[str] = None,
                  sample_kwargs: Optional[dict] = None,
-                 eq_cfg: Optional[dict] = None) -> None:
+                 collect_device: str = 'cpu',
+                 prefix: Optional[str] = None,
+                 eq_cfg: Optional[dict] = None,
+                 sample_model: str = 'ema') -> None:
         if sample_mode is not None:
             if sample_model != 'ema' and sample_model != sample_mode:
                 raise ValueError(f'Equivariance: sample_mode={sample_mode!r} '

@@ -78,8 +78,9 @@ class PerceptualPathLength(GeneratorMetric):
 
     Args:
         fake_nums (int): Number of latent pairs. Defaults to 50000.
-        real_nums, sample_model, collect_device, prefix, fake_key, real_key,
-        need_cond_input: See :class:`GeneratorMetric`.
+        real_nums, fake_key, real_key, need_cond_input, sample_model,
+        collect_device, prefix: See :class:`GeneratorMetric`. The order of
+            the arguments is MMagic's.
         crop (bool): Crop to the face region. Defaults to True (MMagic).
         epsilon (float): Path step. Defaults to 1e-4.
         space (str): 'W'/'w' (default) or 'Z'/'z'.
@@ -97,12 +98,12 @@ class PerceptualPathLength(GeneratorMetric):
     def __init__(self,
                  fake_nums: int = 50000,
                  real_nums: int = 0,
-                 sample_model: str = 'ema',
-                 collect_device: str = 'cpu',
-                 prefix: Optional[str] = None,
                  fake_key: Optional[str] = None,
                  real_key: Optional[str] = 'gt_img',
                  need_cond_input: Optional[bool] = None,
+                 sample_model: str = 'ema',
+                 collect_device: str = 'cpu',
+                 prefix: Optional[str] = None,
                  crop: bool = True,
                  epsilon: float = 1e-4,
                  space: str = 'W',
