@@ -142,7 +142,7 @@ def test_metrics_are_mapped_and_evaluated_every_snapshot(
     (['--batch', '24', '--cfg-options', 'train_dataloader.batch_size=4'],
      None),
     (['--cfg-options', 'train_dataloader.batch_size=4'], '--batch B'),
-    (['--metrics', 'fid50k_full,ppl2_wend'], 'ppl2_wend'),
+    (['--metrics', 'fid50k_full,is50k'], 'is50k'),
 ])
 def test_contradictions_are_refused(train_tool, monkeypatch, argv, message):
     if message is None:  # --batch wins over the per-process key: allowed

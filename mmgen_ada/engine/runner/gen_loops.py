@@ -1,5 +1,7 @@
 # Copyright (c) mmgen-ada contributors. All rights reserved.
-"""Validation and test loops that evaluate a generator (FID, KID, P&R)."""
+"""Validation and test loops that evaluate a generator (FID, KID, P&R,
+PPL, EQ)."""
+import logging
 import math
 import time
 from collections import OrderedDict
@@ -20,6 +22,7 @@ from mmengine.utils import ProgressBar
 from mmgen_ada.evaluation.dataset_fingerprint import dataset_fingerprint
 from mmgen_ada.evaluation.metrics.generative_metric import (GenerativeMetric,
                                                             to_uint8)
+from mmgen_ada.evaluation.metrics.generator_metric import GeneratorMetric
 from mmgen_ada.registry import LOOPS, MODELS
 
 NOISE_MODES = ('random', 'const', 'none')
@@ -80,13 +83,14 @@ class GenEvalLoop(BaseLoop):
         self.evaluator = evaluator
         bad = [
             type(m).__name__ for m in evaluator.metrics
-            if not isinstance(m, GenerativeMetric)
+            if not isinstance(m, (GenerativeMetric, GeneratorMetric))
         ]
         if bad or not evaluator.metrics:
             raise TypeError(f'{type(self).__name__} needs GenerativeMetric '
                             '(e.g. FrechetInceptionDistance, '
                             'KernelInceptionDistance, PrecisionAndRecall) '
-                            f'metrics, got {bad or "none"}.')
+                            'or GeneratorMetric (PerceptualPathLength, '
+                            f'Equivariance) metrics, got {bad or "none"}.')
         if noise_mode not in NOISE_MODES:
             raise ValueError(f'noise_mode must be one of {NOISE_MODES}, got '
                              f'{noise_mode!r}.')
@@ -112,12 +116,24 @@ class GenEvalLoop(BaseLoop):
                 'with real_nums below the dataset size will use a random '
                 'subset of reals each run. Use DefaultSampler(shuffle=False).',
                 logger='current',
-                level='WARNING')
+                level=logging.WARNING)
 
     # --------------------------------------------------------------- helpers
     @property
     def metrics(self) -> List[GenerativeMetric]:
-        return self.evaluator.metrics
+        """The metrics that compare features of reals and fakes."""
+        return [
+            m for m in self.evaluator.metrics
+            if isinstance(m, GenerativeMetric)
+        ]
+
+    @property
+    def generator_metrics(self) -> List[GeneratorMetric]:
+        """The metrics that drive the generator themselves (PPL, EQ)."""
+        return [
+            m for m in self.evaluator.metrics
+            if isinstance(m, GeneratorMetric)
+        ]
 
     def _extractor(self, metric: GenerativeMetric,
                    device: torch.device) -> nn.Module:
@@ -153,6 +169,21 @@ class GenEvalLoop(BaseLoop):
                 f'{tuple(getattr(inputs, "shape", ()))}.')
         return inputs.to(device)
 
+    def sample_labels(self, n: int, label_dim: int, source: str,
+                      device: torch.device) -> Optional[torch.Tensor]:
+        """Labels (N, label_dim) of n fakes; None for unconditional models.
+
+        'dataset': labels of random real images; 'uniform': one-hot of a
+        uniformly random class. Drawn from the global RNG (seeded per pass).
+        """
+        if label_dim <= 0:
+            return None
+        if source == 'uniform':
+            classes = torch.randint(label_dim, (n, ))
+            return torch.eye(label_dim)[classes].to(device)
+        picks = torch.randint(len(self.dataloader.dataset), (n, )).tolist()
+        return torch.stack([self._label(i) for i in picks]).to(device)
+
     def _label(self, index: int) -> torch.Tensor:
         dataset = self.dataloader.dataset
         get_label = getattr(dataset, 'get_label', None)
@@ -165,8 +196,9 @@ class GenEvalLoop(BaseLoop):
     def _bar(self, what: str, total: int) -> Optional[ProgressBar]:
         if not (self.progress_bar and is_main_process()):
             return None
-        print_log(f'{type(self).__name__}: {what}, {total} per rank',
-                  logger='current')
+        print_log(
+            f'{type(self).__name__}: {what}, {total} per rank',
+            logger='current')
         return ProgressBar(total)
 
     @staticmethod
@@ -221,29 +253,28 @@ class GenEvalLoop(BaseLoop):
 
     # ------------------------------------------------------------ fake pass
     def _fake_pass(self, generator: nn.Module,
-                   metrics: Sequence[GenerativeMetric], use_ema: bool,
+                   metrics: Sequence[GenerativeMetric],
                    device: torch.device) -> None:
+        """Features of fakes for metrics with one :attr:`sampling_key`."""
         world, rank = get_world_size(), get_rank()
         quotas = [math.ceil(m.fake_nums / world) for m in metrics]
         total = max(quotas)
         label_dim = int(getattr(generator, 'label_dim', 0) or 0)
-        num_real = len(self.dataloader.dataset)
+        sample_model, psi, noise_mode, labels = metrics[0].sampling_key
+        noise_mode = noise_mode or self.noise_mode
         done, batch_idx, start = 0, 0, time.time()
         torch.manual_seed(self.seed * 65536 + rank)  # inside fork_rng
         bar = self._bar('features of generated images', total)
         while done < total:
             n = min(self.fake_batch_size, total - done)
             z = generator.sample_z(n, device)
-            c = None
-            if label_dim > 0:
-                picks = torch.randint(num_real, (n, )).tolist()
-                c = torch.stack([self._label(i) for i in picks]).to(device)
+            c = self.sample_labels(n, label_dim, labels, device)
             imgs = generator.generate(
                 z,
                 c,
-                truncation_psi=1.0,
-                noise_mode=self.noise_mode,
-                use_ema=use_ema)
+                truncation_psi=psi,
+                noise_mode=noise_mode,
+                use_ema=sample_model == 'ema')
             imgs = to_uint8(imgs)
             for group in self._groups(metrics):
                 feats = self._extractor(group[0], device)(imgs)
@@ -278,9 +309,9 @@ class GenEvalLoop(BaseLoop):
 
     def _evaluate(self, generator: nn.Module,
                   device: torch.device) -> Dict[str, float]:
-        fingerprint, resolution = self._dataset_fingerprint()
         num_real = len(self.dataloader.dataset)
-
+        if self.metrics:  # generator metrics need no reals
+            fingerprint, resolution = self._dataset_fingerprint()
         need_reals = []
         for m in self.metrics:
             m.reset(num_real)
@@ -291,11 +322,20 @@ class GenEvalLoop(BaseLoop):
                 need_reals.append(m)
         if need_reals:
             self._real_pass(need_reals, device)
-        for sample_model in ('ema', 'orig'):
-            group = [m for m in self.metrics if m.sample_model == sample_model]
-            if group:
-                self._fake_pass(generator, group, sample_model == 'ema',
-                                device)
+        passes: Dict[tuple, List[GenerativeMetric]] = OrderedDict()
+        for m in self.metrics:
+            passes.setdefault(m.sampling_key, []).append(m)
+        for group in passes.values():
+            self._fake_pass(generator, group, device)
+        label_dim = int(getattr(generator, 'label_dim', 0) or 0)
+        for m in self.generator_metrics:
+            torch.manual_seed(self.seed * 65536 + get_rank())
+            m.run(
+                generator,
+                device,
+                lambda n, source=m.label_source: self.sample_labels(
+                    n, label_dim, source, device),
+                batch_size=self.fake_batch_size)
         return self.evaluator.evaluate(len(self.dataloader.dataset))
 
     def run(self) -> Dict[str, float]:

@@ -10,6 +10,7 @@ from mmengine.logging import print_log
 
 from mmgen_ada.registry import METRICS
 from .generative_metric import DEFAULT_CACHE_DIR, GenerativeMetric
+from .mmagic_metric_args import inception_extractor_cfg
 
 
 def feature_mean_cov(feats: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
@@ -114,6 +115,14 @@ class FrechetInceptionDistance(GenerativeMetric):
             is not finite. Defaults to 1e-6.
         feature_extractor, sample_model, real_cache_dir, collect_device,
         prefix: See :class:`GenerativeMetric`.
+        inception_style (str): MMagic's choice of network: 'StyleGAN' (the
+            default; the TorchScript Inception of
+            :class:`InceptionV3TorchScript`). 'PyTorch' is an error.
+        inception_path (str, optional): MMagic's Inception file or URL; the
+            same as ``feature_extractor=dict(type='InceptionV3TorchScript',
+            weights_path=...)`` (``url=...`` for an http(s) address).
+        inception_pkl, fake_key, real_key, need_cond_input, sample_kwargs:
+            MMagic's arguments; see :class:`GenerativeMetric`.
     """
 
     default_prefix = 'FID'
@@ -126,15 +135,29 @@ class FrechetInceptionDistance(GenerativeMetric):
                  sample_model: str = 'ema',
                  real_cache_dir: Optional[str] = DEFAULT_CACHE_DIR,
                  collect_device: str = 'cpu',
-                 prefix: Optional[str] = None) -> None:
+                 prefix: Optional[str] = None,
+                 inception_style: str = 'StyleGAN',
+                 inception_path: Optional[str] = None,
+                 inception_pkl: Optional[str] = None,
+                 fake_key: Optional[str] = None,
+                 real_key: Optional[str] = 'gt_img',
+                 need_cond_input: Optional[bool] = None,
+                 sample_kwargs: Optional[dict] = None) -> None:
         super().__init__(
             fake_nums=fake_nums,
             real_nums=real_nums,
-            feature_extractor=feature_extractor,
+            feature_extractor=inception_extractor_cfg(
+                type(self).__name__, inception_style, inception_path,
+                feature_extractor),
             sample_model=sample_model,
             real_cache_dir=real_cache_dir,
             collect_device=collect_device,
-            prefix=prefix)
+            prefix=prefix,
+            fake_key=fake_key,
+            real_key=real_key,
+            need_cond_input=need_cond_input,
+            sample_kwargs=sample_kwargs,
+            inception_pkl=inception_pkl)
         self.eps = eps
 
     @property

@@ -18,6 +18,9 @@ from mmengine.logging import print_log
 
 from mmgen_ada.registry import MODELS
 from mmgen_ada.visualization import to_uint8
+from .mmagic_metric_args import (check_sample_keys, label_source,
+                                 sampling_from_kwargs)
+from .real_stats_file import load_real_stats, save_real_stats
 
 DEFAULT_FEATURE_EXTRACTOR = dict(type='InceptionV3TorchScript')
 #: Real statistics are cached here unless a metric says otherwise.
@@ -60,6 +63,25 @@ class GenerativeMetric(BaseMetric):
         prefix (str, optional): Prefix of the result keys. Defaults to the
             class's ``default_prefix``, plus '-Full' when ``real_nums`` is -1
             (e.g. 'FID-Full').
+        fake_key (str, optional): MMagic's key of the generated image;
+            only None or 'fake_img' (the generator's output). Defaults to
+            None.
+        real_key (str, optional): MMagic's key of the real image; only
+            'gt_img', 'img' or None (the dataset's ``inputs``). Defaults to
+            'gt_img'.
+        need_cond_input (bool, optional): Labels of conditional generators:
+            None (default) or True take labels of random real images (as
+            NVlabs and MMagic's True), False draws a uniform random class
+            (MMagic's False). Ignored by unconditional generators.
+        sample_kwargs (dict, optional): MMagic's generator arguments:
+            ``truncation`` (psi, default 1), ``randomize_noise`` (True:
+            'random' noise, False: 'const'), ``add_noise`` (False: 'none').
+            Without a noise key the loop's ``noise_mode`` is used.
+        inception_pkl (str, optional): MMagic's file of real statistics: read
+            if it exists (a pickle of numpy arrays or an npz; see
+            :mod:`~mmgen_ada.evaluation.metrics.real_stats_file`), else
+            computed and written there. It replaces the file in
+            ``real_cache_dir``. Defaults to None.
     """
 
     default_prefix = 'Generative'
@@ -71,7 +93,12 @@ class GenerativeMetric(BaseMetric):
                  sample_model: str = 'ema',
                  real_cache_dir: Optional[str] = DEFAULT_CACHE_DIR,
                  collect_device: str = 'cpu',
-                 prefix: Optional[str] = None) -> None:
+                 prefix: Optional[str] = None,
+                 fake_key: Optional[str] = None,
+                 real_key: Optional[str] = 'gt_img',
+                 need_cond_input: Optional[bool] = None,
+                 sample_kwargs: Optional[dict] = None,
+                 inception_pkl: Optional[str] = None) -> None:
         if prefix is None:  # NVlabs' '_full' means all real images
             prefix = self.default_prefix + ('-Full' if real_nums == -1 else '')
         super().__init__(collect_device=collect_device, prefix=prefix)
@@ -91,6 +118,24 @@ class GenerativeMetric(BaseMetric):
                 'type' not in feature_extractor:
             raise TypeError('feature_extractor must be a MODELS config dict '
                             f'with a "type", got {feature_extractor!r}.')
+        name = type(self).__name__
+        check_sample_keys(name, fake_key, real_key)
+        # MMagic keys (validated; the loop passes images directly).
+        self.fake_image_key, self.real_image_key = fake_key, real_key
+        self.label_source = label_source(name, need_cond_input)
+        self.truncation_psi, self.noise_mode = sampling_from_kwargs(
+            name, sample_kwargs)
+        if inception_pkl is not None and not isinstance(inception_pkl, str):
+            raise TypeError(f'{name}: inception_pkl must be a path (str), '
+                            f'got {type(inception_pkl).__name__}.')
+        if inception_pkl is not None and \
+                inception_pkl.startswith(('http://', 'https://', 's3://')):
+            raise ValueError(
+                f'{name}: inception_pkl={inception_pkl!r} is a URL; it must '
+                'be a local file (statistics are never downloaded). Download '
+                'it and give its path.')
+        self.inception_pkl = (None if inception_pkl is None else
+                              osp.expanduser(inception_pkl))
         self.fake_nums = fake_nums
         self.real_nums = real_nums
         self.feature_extractor_cfg = dict(feature_extractor)
@@ -109,6 +154,16 @@ class GenerativeMetric(BaseMetric):
         self._extractor: Optional[nn.Module] = None
 
     # ----------------------------------------------------------- bookkeeping
+    @property
+    def sampling_key(self) -> tuple:
+        """How fakes are drawn; metrics with equal keys share one pass.
+
+        ``(sample_model, truncation_psi, noise_mode, label_source)``; a None
+        noise mode means the loop's.
+        """
+        return (self.sample_model, self.truncation_psi, self.noise_mode,
+                self.label_source)
+
     @property
     def extractor_key(self) -> str:
         """Canonical text of the extractor config; equal keys share one."""
@@ -169,7 +224,12 @@ class GenerativeMetric(BaseMetric):
 
     def cache_file(self, dataset_fingerprint: str, resolution: int,
                    extractor_name: str) -> Optional[str]:
-        """npz path of this metric's real statistics, or None (no caching)."""
+        """Path of this metric's real statistics, or None (no caching).
+
+        ``inception_pkl`` when given, else an npz in ``real_cache_dir``.
+        """
+        if self.inception_pkl is not None:
+            return self.inception_pkl
         if self.real_cache_dir is None:
             return None
         digest = self.real_key(dataset_fingerprint, resolution, extractor_name)
@@ -199,8 +259,15 @@ class GenerativeMetric(BaseMetric):
         if is_main_process():
             if self._memo is not None and self._memo[0] == self._real_key:
                 payload = self._memo[1]
+            elif path is not None and path == self.inception_pkl and \
+                    osp.isfile(path):
+                payload = load_real_stats(path, self.payload_kind)
+                print_log(
+                    f'{self.prefix}: loaded real statistics from '
+                    f'inception_pkl {path}',
+                    logger='current')
             elif path is not None and osp.isfile(path):
-                with np.load(path) as npz:
+                with np.load(path, allow_pickle=False) as npz:
                     payload = {k: npz[k] for k in npz.files}
                 print_log(
                     f'{self.prefix}: loaded real statistics from '
@@ -216,6 +283,13 @@ class GenerativeMetric(BaseMetric):
 
     def _save_real_cache(self, payload: Dict[str, np.ndarray]) -> None:
         if self._cache_file is None:
+            return
+        if self._cache_file == self.inception_pkl:
+            save_real_stats(self._cache_file, payload)
+            print_log(
+                f'{self.prefix}: saved real statistics to '
+                f'{self._cache_file}',
+                logger='current')
             return
         os.makedirs(osp.dirname(self._cache_file), exist_ok=True)
         tmp = f'{self._cache_file}.{uuid.uuid4().hex}.npz'

@@ -6,6 +6,7 @@ import numpy as np
 
 from mmgen_ada.registry import METRICS
 from .generative_metric import DEFAULT_CACHE_DIR, GenerativeMetric
+from .mmagic_metric_args import inception_extractor_cfg
 
 
 def kernel_inception_distance(real_feats: np.ndarray,
@@ -75,6 +76,12 @@ class KernelInceptionDistance(GenerativeMetric):
         feature_extractor, sample_model, real_cache_dir, collect_device,
         prefix: See :class:`GenerativeMetric`. The cache holds all real
             features (N, D).
+        inception_style, inception_path: As for
+            :class:`FrechetInceptionDistance`.
+        inception_pkl, fake_key, real_key, need_cond_input, sample_kwargs:
+            MMagic's arguments; see :class:`GenerativeMetric`. The
+            ``inception_pkl`` file holds all real features
+            (``raw_feature``).
     """
 
     default_prefix = 'KID'
@@ -89,15 +96,29 @@ class KernelInceptionDistance(GenerativeMetric):
                  sample_model: str = 'ema',
                  real_cache_dir: Optional[str] = DEFAULT_CACHE_DIR,
                  collect_device: str = 'cpu',
-                 prefix: Optional[str] = None) -> None:
+                 prefix: Optional[str] = None,
+                 inception_style: str = 'StyleGAN',
+                 inception_path: Optional[str] = None,
+                 inception_pkl: Optional[str] = None,
+                 fake_key: Optional[str] = None,
+                 real_key: Optional[str] = 'gt_img',
+                 need_cond_input: Optional[bool] = None,
+                 sample_kwargs: Optional[dict] = None) -> None:
         super().__init__(
             fake_nums=fake_nums,
             real_nums=real_nums,
-            feature_extractor=feature_extractor,
+            feature_extractor=inception_extractor_cfg(
+                type(self).__name__, inception_style, inception_path,
+                feature_extractor),
             sample_model=sample_model,
             real_cache_dir=real_cache_dir,
             collect_device=collect_device,
-            prefix=prefix)
+            prefix=prefix,
+            fake_key=fake_key,
+            real_key=real_key,
+            need_cond_input=need_cond_input,
+            sample_kwargs=sample_kwargs,
+            inception_pkl=inception_pkl)
         if num_subsets < 1 or max_subset_size < 2:
             raise ValueError('num_subsets must be >= 1 and max_subset_size '
                              f'>= 2, got {num_subsets} and {max_subset_size}.')

@@ -79,6 +79,15 @@ class PrecisionAndRecall(GenerativeMetric):
             None: 'cuda' when available, else 'cpu'.
         feature_extractor, sample_model, real_cache_dir, collect_device,
         prefix: See :class:`GenerativeMetric`.
+        k (int, optional): MMagic's name of ``nhood_size``. Defaults to None.
+        fake_key, real_key, need_cond_input, sample_kwargs: MMagic's
+            arguments; see :class:`GenerativeMetric`.
+        vgg16_script (str, optional): MMagic's VGG16 TorchScript. Not
+            supported (an error): features come from ``feature_extractor``.
+        vgg16_pkl (str, optional): MMagic's cached VGG16 features of the
+            reals. Not supported (an error), for the same reason.
+        auto_save (bool): MMagic's switch of the real-feature cache; False
+            is ``real_cache_dir=None``. Defaults to True.
     """
 
     default_prefix = 'PR'
@@ -94,7 +103,32 @@ class PrecisionAndRecall(GenerativeMetric):
                  sample_model: str = 'ema',
                  real_cache_dir: Optional[str] = DEFAULT_CACHE_DIR,
                  collect_device: str = 'cpu',
-                 prefix: Optional[str] = None) -> None:
+                 prefix: Optional[str] = None,
+                 k: Optional[int] = None,
+                 fake_key: Optional[str] = None,
+                 real_key: Optional[str] = 'gt_img',
+                 need_cond_input: Optional[bool] = None,
+                 sample_kwargs: Optional[dict] = None,
+                 vgg16_script: Optional[str] = None,
+                 vgg16_pkl: Optional[str] = None,
+                 auto_save: bool = True) -> None:
+        for arg, value in (('vgg16_script', vgg16_script), ('vgg16_pkl',
+                                                            vgg16_pkl)):
+            if value is not None:
+                raise ValueError(
+                    f'PrecisionAndRecall: {arg}={value!r} is not supported. '
+                    'Features come from feature_extractor (the Inception '
+                    'network by default, shared with FID/KID); the NVlabs '
+                    'VGG16 is a TorchScript file whose code would run on '
+                    'load, and its features are not cached here. Remove '
+                    f'{arg}; scores are then on the extractor\'s features.')
+        if k is not None:
+            if nhood_size != 3 and nhood_size != k:
+                raise ValueError(f'PrecisionAndRecall: k={k} and nhood_size='
+                                 f'{nhood_size} disagree; give one of them.')
+            nhood_size = k
+        if not auto_save:
+            real_cache_dir = None
         super().__init__(
             fake_nums=fake_nums,
             real_nums=real_nums,
@@ -102,7 +136,11 @@ class PrecisionAndRecall(GenerativeMetric):
             sample_model=sample_model,
             real_cache_dir=real_cache_dir,
             collect_device=collect_device,
-            prefix=prefix)
+            prefix=prefix,
+            fake_key=fake_key,
+            real_key=real_key,
+            need_cond_input=need_cond_input,
+            sample_kwargs=sample_kwargs)
         if nhood_size < 1:
             raise ValueError(f'nhood_size must be >= 1, got {nhood_size}.')
         self.nhood_size = nhood_size

@@ -4,7 +4,7 @@ import pytest
 from mmengine.registry import init_default_scope
 
 from mmgen_ada.evaluation.metrics.nvlabs_metric_names import (
-    NVLABS_METRICS, nvlabs_metric_cfgs)
+    NVLABS_GENERATOR_METRICS, NVLABS_METRICS, nvlabs_metric_cfgs)
 from mmgen_ada.registry import METRICS
 
 
@@ -38,3 +38,20 @@ def test_every_mapping_builds(name):
     init_default_scope('mmgen_ada')
     metric = METRICS.build(nvlabs_metric_cfgs(name)[0])
     assert metric.prefix.endswith('-Full') == name.endswith('_full')
+
+
+@pytest.mark.parametrize('name', list(NVLABS_GENERATOR_METRICS))
+def test_generator_metric_names_build_with_nvlabs_settings(name):
+    init_default_scope('mmgen_ada')
+    metric = METRICS.build(nvlabs_metric_cfgs(name)[0])
+    assert metric.prefix == name and metric.fake_nums == 50000
+    if name.startswith('ppl'):
+        assert metric.epsilon == 1e-4
+        assert metric.crop == (name != 'ppl2_wend')
+        assert metric.space == ('z' if '_z' in name else 'w')
+        assert metric.sampling == ('full' if 'full' in name else 'end')
+    else:
+        assert metric.enabled == [
+            dict(eqt50k_int='eqt_int', eqt50k_frac='eqt_frac',
+                 eqr50k='eqr')[name]
+        ]
