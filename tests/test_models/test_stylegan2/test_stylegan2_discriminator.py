@@ -204,8 +204,11 @@ def test_fp16_scales_stay_fp32_on_cpu():
 
 
 @pytest.mark.parametrize('kwargs,match', [
-    (dict(in_size=4), 'in_size must be >= 8'),
+    (dict(in_size=4), 'in_size must be a power of two >= 8'),
     (dict(in_size=24), 'in_size must be a power of two'),
+    (dict(in_size=(8, 4)), r'in_size must be a power of two >= 8'),
+    (dict(in_size=(8, 12)), r'in_size must be a power of two'),
+    (dict(in_size=(8, 64)), r'aspect ratio 8:1 is more than 4:1'),
     (dict(mbstd_group_size=0), 'mbstd_group_size'),
     (dict(freeze_layers=-1), 'freeze_layers'),
     (dict(conv_clamp=-1.), 'conv_clamp'),

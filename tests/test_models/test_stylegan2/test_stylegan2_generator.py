@@ -242,6 +242,8 @@ def test_conv_clamp_bounds_layer_outputs():
 @pytest.mark.parametrize('kwargs,match', [
     (dict(out_size=48), 'out_size must be a power of two'),
     (dict(out_size=2), 'out_size must be a power of two'),
+    (dict(out_size=(16, 24)), 'out_size must be a power of two'),
+    (dict(out_size=(4, 32)), r'out_size=\(4, 32\): the aspect ratio 8:1'),
     (dict(mix_prob=1.5), 'mix_prob'),
     (dict(num_mlps=0), 'num_mlps'),
     (dict(cond_size=-1), 'cond_size'),
