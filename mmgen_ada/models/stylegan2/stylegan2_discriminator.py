@@ -207,6 +207,9 @@ class StyleGAN2Discriminator(BaseModule):
         if img.ndim == 4 and tuple(img.shape[1:]) == expected:
             return
         shape = tuple(img.shape)
+        height, width = self.in_hw
+        option = str(height) if height == width else \
+            f'{width}x{height} (WxH)'
         got = f'img must be (N, {", ".join(map(str, expected))}), got {shape}'
         if is_real:
             raise ValueError(
@@ -215,8 +218,7 @@ class StyleGAN2Discriminator(BaseModule):
                 f'{self.img_channels}). Set model.discriminator.in_size and '
                 'model.generator.out_size (and img_channels/out_channels) '
                 "to the dataset's (H, W), or convert the data with "
-                'tools/dataset_tool.py --resolution '
-                f'{self.in_hw[1]}x{self.in_hw[0]} (WxH).')
+                f'tools/dataset_tool.py --resolution {option}.')
         raise ValueError(
             f'{got}: the generated (fake) images do not fit the '
             f'discriminator (in_size={self.in_size!r}, img_channels='
