@@ -13,7 +13,7 @@ from mmengine.dist import get_world_size
 from mmengine.hooks import CheckpointHook
 from mmengine.model import is_model_wrapper
 
-from mmgen_ada.image_size import compact_size
+from mmgen_ada.image_size import compact_size, parse_image_size
 from mmgen_ada.models.ada.augment_presets import ALL_OPS
 
 
@@ -30,12 +30,12 @@ def _sizes(module, *names) -> Optional[int]:
 
 
 def _image_hw(module) -> Optional[Tuple[int, int]]:
-    """A G's or D's ``(H, W)``: ``out_hw``/``in_hw``, else a square size."""
-    for name in ('out_hw', 'in_hw'):
-        if getattr(module, name, None) is not None:
-            return tuple(getattr(module, name))
-    side = _sizes(module, 'out_size', 'in_size')
-    return None if side is None else (side, side)
+    """A G's or D's ``(H, W)`` from ``out_size``/``in_size`` (n or (H, W))."""
+    for name in ('out_size', 'in_size'):
+        value = getattr(module, name, None)
+        if value is not None:
+            return parse_image_size(value, name, 1)
+    return None
 
 
 def _wxh(hw: Tuple[int, int]) -> str:
