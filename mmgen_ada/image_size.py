@@ -27,8 +27,9 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
-def parse_image_size(value: Any, name: str, min_side: int = 4) -> Tuple[int,
-                                                                       int]:
+def parse_image_size(value: Any,
+                     name: str,
+                     min_side: int = 4) -> Tuple[int, int]:
     """Check an image size and return it as ``(H, W)``.
 
     Args:
@@ -93,8 +94,7 @@ def parse_wxh(text: str, name: str = '--resolution') -> Tuple[int, int]:
         tuple[int, int]: ``(H, W)``, checked by :func:`parse_image_size`.
     """
     parts = str(text).lower().split('x')
-    if len(parts) not in (1, 2) or not all(p.strip().isdigit()
-                                           for p in parts):
+    if len(parts) not in (1, 2) or not all(p.strip().isdigit() for p in parts):
         raise ValueError(f'{name} must be N (square) or WxH (width x '
                          f'height, e.g. 512x256), got {text!r}.')
     sides = [int(p) for p in parts]

@@ -494,8 +494,7 @@ def to_nvlabs_state_dicts(checkpoint: Mapping[str, Any],
     """
     state_dict = checkpoint.get('state_dict', checkpoint)
     g_cfg = model_cfg['generator']
-    for part, key in (('generator', 'out_size'), ('discriminator',
-                                                  'in_size')):
+    for part, key in (('generator', 'out_size'), ('discriminator', 'in_size')):
         size = model_cfg.get(part, {}).get(key)
         if isinstance(size, (tuple, list)) and size[0] != size[1]:
             raise ValueError(

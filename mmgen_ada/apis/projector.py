@@ -26,7 +26,8 @@ def noise_regularization(noise_maps) -> torch.Tensor:
     """Squared autocorrelation of noise maps at shifts of one pixel.
 
     For each map and each level of its 2x2 average-pool pyramid (down to
-    a shorter side of 8): ``mean(n * roll(n, 1, x))**2 + mean(n * roll(n, 1, y))**2``.
+    a shorter side of 8):
+    ``mean(n * roll(n, 1, x))**2 + mean(n * roll(n, 1, y))**2``.
 
     Args:
         noise_maps (Iterable[Tensor]): Maps (H, W).

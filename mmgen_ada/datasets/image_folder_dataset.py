@@ -1,5 +1,5 @@
 # Copyright (c) mmgen-ada contributors. All rights reserved.
-"""The image dataset of StyleGAN2-ADA: a folder or zip of images of one size."""
+"""The image dataset of StyleGAN2-ADA: a folder or zip of same-size images."""
 import hashlib
 import os
 from typing import Callable, List, Optional, Sequence, Tuple, Union
@@ -32,10 +32,11 @@ class ImageFolderDataset(BaseDataset):
     RGB), with the same size and channel count as the first image. Both
     sides are powers of two, square or rectangular with an aspect ratio of
     at most 4:1 (e.g. 64 wide x 32 high, ``resolution=(32, 64)``: sizes
-    are ``(H, W)``, height first, see :mod:`mmgen_ada.image_size`). Files that break this (transparent, 16-bit,
-    corrupt, empty, wrong size or channels) raise an error naming the file
-    when they are loaded (see :func:`~mmgen_ada.datasets.decode_image.
-    decode_image`); ``tools/dataset_tool.py`` converts such data once.
+    are ``(H, W)``, height first, see :mod:`mmgen_ada.image_size`). Files
+    that break this (transparent, 16-bit, corrupt, empty, wrong size or
+    channels) raise an error naming the file when they are loaded (see
+    :func:`~mmgen_ada.datasets.decode_image.decode_image`);
+    ``tools/dataset_tool.py`` converts such data once.
 
     Each item after the default pipeline
     (``[LoadGANImage, PackGANInputs]``) is::
@@ -283,4 +284,3 @@ class ImageFolderDataset(BaseDataset):
             archive.close()
             self._content_hash = sha.hexdigest()
         return self._content_hash
-

@@ -16,11 +16,8 @@ import nvlabs_pickle_factory as factory  # noqa: E402
 
 from mmgen_ada.apis import (  # noqa: E402
     build_checkpoint, convert_nvlabs_pickle, convert_nvlabs_state_dicts,
-    init_model,
-    load_nvlabs_pickle,
-    nvlabs_discriminator_cfg,
-    nvlabs_generator_cfg,
-    to_nvlabs_state_dicts)
+    init_model, load_nvlabs_pickle, nvlabs_discriminator_cfg,
+    nvlabs_generator_cfg, to_nvlabs_state_dicts)
 from mmgen_ada.apis.nvlabs_pickle import NVlabsModuleRecord  # noqa: E402
 
 FIXTURE = factory.FIXTURE

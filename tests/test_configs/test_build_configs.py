@@ -70,12 +70,12 @@ def test_config_builds_tiny(path):
     assert cfg.global_batch_size == int(match.group(1)) * int(
         match.group(2)), name
     # The resolution field is HxW (height first, as (H, W) sizes).
-    height, width = map(int,
-                        re.search(r'-(\d+)x(\d+)$', fields[3]).groups())
+    height, width = map(int, re.search(r'-(\d+)x(\d+)$', fields[3]).groups())
     gen = cfg.model.generator
     size = gen.get('out_size')
-    assert (size if isinstance(size, int) else tuple(size)) == (
-        height if height == width else (height, width)), name
+    assert (size if isinstance(size, int) else
+            tuple(size)) == (height if height == width else
+                             (height, width)), name
     assert cfg.model.discriminator.get('in_size') == size, name
     data_res = cfg.train_dataloader.dataset.get('resolution')
     assert data_res in (None, size), name

@@ -312,8 +312,10 @@ def test_rectangular_images_with_labels(tmp_path, as_zip):
         np.testing.assert_array_equal(_hwc(ds[1]), arrays[1])
         np.testing.assert_array_equal(_hwc(ds[4]), arrays[1][:, ::-1])
         assert ds[2]['data_samples']['label'].tolist() == [0., 1.]
-    with pytest.raises(ImageDecodeError, match=r'expected resolution '
-                       r'\(16, 8\) \(8x16, width x height\), got 16x8'):
+    with pytest.raises(
+            ImageDecodeError,
+            match=r'expected resolution '
+            r'\(16, 8\) \(8x16, width x height\), got 16x8'):
         ImageFolderDataset(root, resolution=(16, 8))
     with pytest.raises(ImageDecodeError, match='expected resolution 16'):
         ImageFolderDataset(root, resolution=16)
@@ -322,13 +324,15 @@ def test_rectangular_images_with_labels(tmp_path, as_zip):
 def test_rectangular_errors(tmp_path):
     # A different size later in the folder names the file and both sizes.
     root = str(tmp_path / 'mixed')
-    _write_folder(root, [np.zeros((8, 16, 3), np.uint8)] +
-                  [np.zeros((16, 8, 3), np.uint8)])
+    _write_folder(root, [np.zeros(
+        (8, 16, 3), np.uint8)] + [np.zeros((16, 8, 3), np.uint8)])
     ds = ImageFolderDataset(root)
     ds[0]
-    with pytest.raises(ImageDecodeError, match=r'img001\.png: image is 8x16 '
-                       r'but the dataset resolution is 16x8 \(width x '
-                       r'height\)'):
+    with pytest.raises(
+            ImageDecodeError,
+            match=r'img001\.png: image is 8x16 '
+            r'but the dataset resolution is 16x8 \(width x '
+            r'height\)'):
         ds[1]
     for shape, match in (((8, 24, 3), r'power-of-two.*24x8'),
                          ((4, 32, 3), r'power-of-two .*up to 4:1.*32x4')):

@@ -15,8 +15,9 @@ from mmgen_ada.apis.projector import load_target_image
 from mmgen_ada.visualization import save_image
 
 REPO = Path(__file__).resolve().parents[2]
-CONFIG = (REPO / 'configs' / 'stylegan2' /
-          'stylegan2-ada_quickstart_1xb16_twemoji-32x64.py')
+CONFIG = (
+    REPO / 'configs' / 'stylegan2' /
+    'stylegan2-ada_quickstart_1xb16_twemoji-32x64.py')
 H, W = 16, 32
 
 
@@ -32,16 +33,13 @@ def rect(tmp_path_factory):
     data.mkdir()
     rng = np.random.RandomState(0)
     for i in range(8):
-        Image.fromarray(rng.randint(0, 256, (H, W, 3), np.uint8)).save(
-            data / f'{i}.png')
+        Image.fromarray(rng.randint(0, 256, (H, W, 3),
+                                    np.uint8)).save(data / f'{i}.png')
     cfg = Config.fromfile(str(CONFIG))
     small = dict(style_channels=16, channel_base=256, channel_max=16)
     cfg.model.generator.update(out_size=(H, W), **small)
     cfg.model.discriminator.update(
-        in_size=(H, W),
-        channel_base=256,
-        channel_max=16,
-        mbstd_group_size=2)
+        in_size=(H, W), channel_base=256, channel_max=16, mbstd_group_size=2)
     cfg.test_dataloader.update(
         batch_size=4,
         num_workers=0,
@@ -80,8 +78,7 @@ def test_generate_rectangular(rect, tmp_path):
 def test_style_mixing_rectangular(rect, tmp_path):
     _, ckpt, _ = rect
     tool_main('style_mixing.py')([
-        ckpt, '--rows', '1,2', '--cols', '7-9', '--styles', '0-2',
-        '--outdir',
+        ckpt, '--rows', '1,2', '--cols', '7-9', '--styles', '0-2', '--outdir',
         str(tmp_path)
     ])
     grid = np.array(Image.open(tmp_path / 'grid.png'))
@@ -105,8 +102,7 @@ def test_project_rectangular(rect, tmp_path, capsys):
     assert 'step     5/5' in capsys.readouterr().out
     assert np.array(Image.open(out / 'proj.png')).shape == (H, W, 3)
     np.testing.assert_array_equal(
-        np.array(Image.open(out / 'target.png')),
-        np.array(Image.open(target)))
+        np.array(Image.open(out / 'target.png')), np.array(Image.open(target)))
     assert np.array(Image.open(out / 'proj_progress.png')).shape == (H, 3 * W,
                                                                      3)
 

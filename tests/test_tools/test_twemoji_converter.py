@@ -73,9 +73,9 @@ def test_pairs_side_by_side(tmp_path, capsys):
     pairs = str(tmp_path / 'twemoji-16x32.zip')
     assert tool.main(
         ['--out', square, '--max-images', '6', '--resolution', '16']) == 0
-    assert tool.main([
-        '--out', pairs, '--max-images', '3', '--resolution', '16', '--pairs'
-    ]) == 0
+    assert tool.main(
+        ['--out', pairs, '--max-images', '3', '--resolution', '16',
+         '--pairs']) == 0
     printed = capsys.readouterr().out
     assert 'images:     3' in printed and '32x16 (width x height)' in printed
     ds = ImageFolderDataset(pairs, resolution=(16, 32))

@@ -50,12 +50,7 @@ def test_rectangular_ada_trains_and_resumes_exactly(tmp_path, train_kit,
     ckpt = osp.join(str(tmp_path / 'split'), 'iter_1.pth')
     del first
     resumed = _train(
-        train_kit,
-        data_root,
-        str(tmp_path / 'split'),
-        hw,
-        2,
-        resume_from=ckpt)
+        train_kit, data_root, str(tmp_path / 'split'), hw, 2, resume_from=ckpt)
     _assert_same(_state(straight), _state(resumed), 'state')
 
     model = resumed.model

@@ -12,7 +12,7 @@ dataset zip with ``dataset.json`` (no labels) and the attribution::
     python tools/dataset_converters/twemoji.py        # data/twemoji-32x32.zip
     python tools/dataset_converters/twemoji.py --resolution 64 \\
         --out data/twemoji-64x64.zip
-    python tools/dataset_converters/twemoji.py --pairs  # data/twemoji-32x64.zip
+    python tools/dataset_converters/twemoji.py --pairs  # twemoji-32x64.zip
 
 ``--pairs`` puts consecutive emoji (in sorted file order: 0 and 1, 2 and
 3, ...) side by side, each resized as above: about 2,000 rectangular
@@ -93,8 +93,8 @@ def emoji_pairs(png_dir: str,
     num = len(names) // 2
     if max_pairs is not None:
         num = min(num, max_pairs)
-    prepare = ImagePreparer(resolution, grayscale=False,
-                            resize_filter=resize_filter)
+    prepare = ImagePreparer(
+        resolution, grayscale=False, resize_filter=resize_filter)
     pairs = np.empty((num, resolution, 2 * resolution, 3), np.uint8)
     for k in range(num):
         for side in (0, 1):
@@ -150,9 +150,9 @@ def main(argv: Optional[List[str]] = None) -> int:
         source = png_dir
         if args.pairs:
             source = osp.join(tmp, 'pairs.npy')
-            np.save(source,
-                    emoji_pairs(png_dir, res, args.resize_filter,
-                                args.max_images))
+            np.save(
+                source,
+                emoji_pairs(png_dir, res, args.resize_filter, args.max_images))
         summary = convert_dataset(
             source,
             out,

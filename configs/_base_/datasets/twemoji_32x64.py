@@ -11,7 +11,6 @@ data_root = 'data/twemoji-32x64.zip'
 
 # resolution=(H, W): loading stops with an error naming the file if the
 # zip holds images of another size.
-train_dataloader = dict(
-    dataset=dict(data_root=data_root, resolution=(32, 64)))
+train_dataloader = dict(dataset=dict(data_root=data_root, resolution=(32, 64)))
 val_dataloader = dict(dataset=dict(data_root=data_root, resolution=(32, 64)))
 test_dataloader = val_dataloader

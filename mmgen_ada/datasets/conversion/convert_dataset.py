@@ -185,6 +185,6 @@ def convert_dataset(
 
 def _wxh(resolution: SizeArg) -> str:
     """``'WxH'``, plus ``(width x height)`` when not square."""
-    h, w = (resolution, resolution) if isinstance(resolution,
-                                                  int) else resolution
+    h, w = (resolution,
+            resolution) if isinstance(resolution, int) else resolution
     return f'{w}x{h}' if h == w else f'{w}x{h} (width x height)'

@@ -86,8 +86,7 @@ class ImagePreparer:
         if resize_filter not in RESIZE_FILTERS:
             raise ValueError(f'unknown resize filter {resize_filter!r}; '
                              f'valid: {list(RESIZE_FILTERS)}')
-        if (transform == 'center-crop-wide'
-                and size_hw[0] != size_hw[1]):
+        if (transform == 'center-crop-wide' and size_hw[0] != size_hw[1]):
             raise ValueError(
                 'center-crop-wide letterboxes onto a square canvas; for '
                 f'the rectangular resolution {resolution!r} use --transform '
@@ -215,4 +214,3 @@ class ImagePreparer:
         canvas = Image.new(img.mode, (res, res), 0)
         canvas.paste(img, (0, (res - hh) // 2))
         return canvas
-

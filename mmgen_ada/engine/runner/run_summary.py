@@ -251,7 +251,7 @@ def run_summary(runner, world_size: Optional[int] = None
 
 
 def _dataset_hw(dataset) -> Tuple[int, int]:
-    """The dataset's ``(H, W)`` from ``image_hw`` or a square ``resolution``."""
+    """The dataset's ``(H, W)``: ``image_hw``, else from ``resolution``."""
     hw = getattr(dataset, 'image_hw', None)
     if hw is not None:
         return tuple(hw)

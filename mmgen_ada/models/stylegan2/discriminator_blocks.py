@@ -201,8 +201,9 @@ class DiscriminatorEpilogue(nn.Module):
                  conv_clamp: Optional[float] = None):
         super().__init__()
         self.cmap_dim = cmap_dim
-        self.resolution = ((resolution, resolution) if isinstance(
-            resolution, int) else tuple(resolution))  # (H, W)
+        if isinstance(resolution, int):
+            resolution = (resolution, resolution)
+        self.resolution = tuple(resolution)  # (H, W)
         self.mbstd = MinibatchStdLayer(
             mbstd_group_size,
             mbstd_num_channels) if mbstd_num_channels > 0 else None

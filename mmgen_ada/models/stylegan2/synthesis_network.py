@@ -311,8 +311,7 @@ class SynthesisNetwork(nn.Module):
             block = SynthesisBlock(
                 channels[res // 2] if res > 4 else 0,
                 channels[res],
-                style_channels,
-                (res * aspect_h, res * aspect_w),
+                style_channels, (res * aspect_h, res * aspect_w),
                 out_channels,
                 resample_filter,
                 conv_clamp=conv_clamp,

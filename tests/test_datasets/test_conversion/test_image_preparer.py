@@ -126,8 +126,8 @@ def test_bad_arguments():
 
 def test_rectangular_output():
     # A 40 x 10 (W x H) ramp in x; the target is 16 wide x 8 high (2:1).
-    ramp = np.tile(np.arange(40, dtype=np.uint8)[None, :, None] * 6,
-                   (10, 1, 3))
+    ramp = np.tile(
+        np.arange(40, dtype=np.uint8)[None, :, None] * 6, (10, 1, 3))
     prep = ImagePreparer((8, 16), 'center-crop', resize_filter='box')
     out, _ = prep(Image.fromarray(ramp), 'wide.png')
     # Centre crop 20 x 10 (columns 10..29), box-resized by 5/4 in x: each
@@ -147,8 +147,10 @@ def test_rectangular_output():
     assert free(Image.new('RGB', (32, 16)), 'a.png')[0].shape == (16, 32, 3)
     assert free.resolution == (16, 32)
     assert free(Image.new('RGB', (64, 32)), 'b.png')[0].shape == (16, 32, 3)
-    with pytest.raises(ImageDecodeError, match=r'c\.png: image is 16x16, '
-                       r'not 32x16 \(width x height\) in shape'):
+    with pytest.raises(
+            ImageDecodeError,
+            match=r'c\.png: image is 16x16, '
+            r'not 32x16 \(width x height\) in shape'):
         free(Image.new('RGB', (16, 16)), 'c.png')
     with pytest.raises(ValueError, match='center-crop-wide letterboxes'):
         ImagePreparer((8, 16), 'center-crop-wide')

@@ -261,6 +261,10 @@ def test_rectangular_discriminator_shapes(hw):
         D(img.transpose(-1, -2), c)
     with pytest.raises(ValueError, match=rf'--resolution {w}x{h} \(WxH\)'):
         D.check_input_shape(torch.randn(4, 3, 8, 8), is_real=True)
+    fp16 = _tiny(in_size=hw, num_fp16_scales=2, conv_clamp=256.)
+    with torch.autocast('cpu', dtype=torch.float16):
+        logits = fp16(img)
+    assert logits.shape == (4, 1) and logits.dtype == torch.float32
 
 
 def test_rectangular_discriminator_is_the_transpose_of_its_transpose():
