@@ -9,6 +9,13 @@ Examples::
         --resolution 512 --dest data/afhq-512x512.zip
     python tools/dataset_tool.py --source cifar10.npz \\
         --dest data/cifar10-32x32.zip
+    python tools/dataset_tool.py --source ~/landscapes \\
+        --resolution 512x256 --transform center-crop \\
+        --dest data/landscapes-256x512.zip   # 512 wide, 256 high
+
+``--resolution`` is ``N`` (square) or ``WxH``, width first as in NVlabs'
+``dataset_tool.py``; configs and the rest of the package give sizes as
+``(H, W)``, height first (``resolution=(256, 512)`` for the example).
 
 See docs/datasets.md for the formats; the work is done by
 :func:`mmgen_ada.datasets.conversion.convert_dataset`.
@@ -21,6 +28,15 @@ from mmgen_ada.datasets import ImageDecodeError
 from mmgen_ada.datasets.conversion import convert_dataset
 from mmgen_ada.datasets.conversion.image_preparer import (RESIZE_FILTERS,
                                                           TRANSFORMS)
+from mmgen_ada.image_size import SizeArg, compact_size, parse_wxh
+
+
+def _resolution(text: str) -> SizeArg:
+    """``--resolution N`` or ``WxH`` -> ``N`` or ``(H, W)``."""
+    try:
+        return compact_size(parse_wxh(text))
+    except (TypeError, ValueError) as e:
+        raise argparse.ArgumentTypeError(str(e)) from e
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -35,14 +51,18 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--dest', required=True, help='output .zip')
     parser.add_argument(
         '--resolution',
-        type=int,
-        help='output side in pixels (power of two); default: the size of '
-        'the first image')
+        type=_resolution,
+        metavar='N|WxH',
+        help='output size in pixels: N for N x N, or WxH (width first, as '
+        'NVlabs; e.g. 512x256 is 512 wide and 256 high, resolution=(256, '
+        '512) in a config); powers of two, aspect at most 4:1; default: '
+        'the size of the first image')
     parser.add_argument(
         '--transform',
         choices=TRANSFORMS,
-        help='crop before resizing (needs --resolution); default: images '
-        'must already be square')
+        help='crop before resizing (needs --resolution): center-crop takes '
+        "the largest centred crop of the output's aspect ratio; default: "
+        "images must already have the output's aspect ratio")
     parser.add_argument(
         '--wide-height',
         type=int,

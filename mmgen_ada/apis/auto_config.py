@@ -13,6 +13,12 @@ stylegan2-ada-pytorch ``train.py`` picks, for resolution ``res`` and
     ema_kimg = mb * 10 / 32,  ema ramp-up 0.05
     map      = 2 mapping layers,  kimg = 25000
 
+Rectangular data (``(H, W)``, see :mod:`mmgen_ada.image_size`) has no
+reference rule; here ``res = max(H, W)`` picks batch, fmaps and lrate (the
+memory-bound choices, as for the enclosing square) and ``gamma = 0.0002 *
+H * W / mb`` keeps R1 proportional to the pixel count, as ``res**2`` is
+for square data (both equal the reference when ``H == W``).
+
 ``--batch`` then replaces the batch only: gamma, the EMA half-life and the
 mbstd group stay those of ``mb``, as in the reference.
 """
@@ -20,6 +26,8 @@ import math
 from dataclasses import dataclass
 
 from mmengine.config import Config
+
+from mmgen_ada.image_size import SizeArg, compact_size, parse_image_size
 
 #: Base config that ``--cfg auto`` starts from (relative to configs/).
 AUTO_BASE_CONFIG = '_base_/stylegan2-ada_auto.py'
@@ -53,20 +61,19 @@ class AutoSpec:
     kimg: int
 
 
-def nvlabs_auto_spec(resolution: int, num_gpus: int) -> AutoSpec:
+def nvlabs_auto_spec(resolution: SizeArg, num_gpus: int) -> AutoSpec:
     """NVlabs ``--cfg=auto`` for ``resolution`` and ``num_gpus`` processes.
 
     Args:
-        resolution (int): Image side, a power of two >= 4.
+        resolution (int | tuple[int, int]): Image side, a power of two
+            >= 4, or ``(H, W)`` (rule in the module docstring).
         num_gpus (int): Training processes (``--gpus``), >= 1.
 
     Returns:
         AutoSpec: The derived hyperparameters.
     """
-    if not isinstance(resolution, int) or resolution < 4 or (
-            resolution & (resolution - 1)):
-        raise ValueError('resolution must be a power of two >= 4, got '
-                         f'{resolution!r}')
+    height, width = parse_image_size(resolution, 'resolution')
+    resolution = max(height, width)
     if not isinstance(num_gpus, int) or num_gpus < 1:
         raise ValueError(f'num_gpus must be an int >= 1, got {num_gpus!r}')
     mb = max(min(num_gpus * min(4096 // resolution, 32), 64), num_gpus)
@@ -77,14 +84,14 @@ def nvlabs_auto_spec(resolution: int, num_gpus: int) -> AutoSpec:
         channel_base=int(fmaps * 32768),
         channel_max=512,
         lr=0.002 if resolution >= 1024 else 0.0025,
-        r1_gamma=0.0002 * resolution**2 / mb,
+        r1_gamma=0.0002 * (height * width) / mb,
         ema_kimg=mb * 10 / 32,
         ema_rampup=0.05,
         mapping_layers=2,
         kimg=25000)
 
 
-def apply_auto_spec(cfg: Config, spec: AutoSpec, resolution: int,
+def apply_auto_spec(cfg: Config, spec: AutoSpec, resolution: SizeArg,
                     num_channels: int) -> None:
     """Write ``spec`` and the data's shape into a StyleGAN2(-ADA) config.
 
@@ -96,9 +103,10 @@ def apply_auto_spec(cfg: Config, spec: AutoSpec, resolution: int,
         cfg (Config): Config built on ``configs/_base_/models/stylegan2*.py``
             (modified in place).
         spec (AutoSpec): From :func:`nvlabs_auto_spec`.
-        resolution (int): Image side.
+        resolution (int | tuple[int, int]): Image side or ``(H, W)``.
         num_channels (int): Image channels (1 or 3).
     """
+    resolution = compact_size(parse_image_size(resolution, 'resolution'))
     gen, disc = cfg.model.generator, cfg.model.discriminator
     gen.update(
         out_size=resolution,

@@ -494,6 +494,15 @@ def to_nvlabs_state_dicts(checkpoint: Mapping[str, Any],
     """
     state_dict = checkpoint.get('state_dict', checkpoint)
     g_cfg = model_cfg['generator']
+    for part, key in (('generator', 'out_size'), ('discriminator', 'in_size')):
+        size = model_cfg.get(part, {}).get(key)
+        if isinstance(size, (tuple, list)) and size[0] != size[1]:
+            raise ValueError(
+                f'model.{part}.{key}={tuple(size)!r} is rectangular; the '
+                'official NVlabs networks are square (img_resolution is one '
+                'side), so this checkpoint has no NVlabs layout. Keep it in '
+                'mmgen-ada format (tools/generate.py, tools/test.py, ... '
+                'read it directly).')
     d_filter = model_cfg.get('discriminator', {}).get('resample_filter',
                                                       (1, 3, 3, 1))
     out = {}

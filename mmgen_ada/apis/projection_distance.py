@@ -24,8 +24,12 @@ DISTANCES = ('auto', 'lpips', 'inception', 'pixel')
 
 
 def _area_downsample_256(images: torch.Tensor) -> torch.Tensor:
-    if images.shape[2] > 256:
-        images = F.interpolate(images, size=(256, 256), mode='area')
+    """NVlabs: images taller than 256 are area-resized to height 256 (the
+    width keeps the aspect ratio: 256 for square images)."""
+    height, width = images.shape[2:]
+    if height > 256:
+        images = F.interpolate(
+            images, size=(256, width * 256 // height), mode='area')
     return images
 
 

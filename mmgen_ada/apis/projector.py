@@ -18,6 +18,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from mmgen_ada.image_size import SizeArg, parse_image_size
 from .inference import LabelsLike, make_labels, run_synthesis
 
 
@@ -25,7 +26,8 @@ def noise_regularization(noise_maps) -> torch.Tensor:
     """Squared autocorrelation of noise maps at shifts of one pixel.
 
     For each map and each level of its 2x2 average-pool pyramid (down to
-    8x8): ``mean(n * roll(n, 1, x))**2 + mean(n * roll(n, 1, y))**2``.
+    a shorter side of 8):
+    ``mean(n * roll(n, 1, x))**2 + mean(n * roll(n, 1, y))**2``.
 
     Args:
         noise_maps (Iterable[Tensor]): Maps (H, W).
@@ -39,7 +41,7 @@ def noise_regularization(noise_maps) -> torch.Tensor:
         while True:
             reg = reg + (noise * torch.roll(noise, 1, dims=3)).mean()**2
             reg = reg + (noise * torch.roll(noise, 1, dims=2)).mean()**2
-            if noise.shape[2] <= 8:
+            if min(noise.shape[2:]) <= 8:
                 break
             noise = F.avg_pool2d(noise, kernel_size=2)
     return reg
@@ -107,7 +109,8 @@ def project(
         Tensor: ws after every step (num_steps, num_ws, style_channels); the
         last one is the projection.
     """
-    size = (generator.out_channels, generator.out_size, generator.out_size)
+    size = (generator.out_channels,
+            *parse_image_size(generator.out_size, 'generator.out_size'))
     if tuple(target.shape) != size:
         raise ValueError(f'target must have shape {size} (C, H, W) like the '
                          f'generator output, got {tuple(target.shape)}')
@@ -174,27 +177,37 @@ def project(
     return w_out.repeat([1, G.num_ws, 1])
 
 
-def load_target_image(path: str, size: int, channels: int = 3) -> np.ndarray:
+def load_target_image(path: str,
+                      size: SizeArg,
+                      channels: int = 3) -> np.ndarray:
     """Read a target image as NVlabs' projector does.
 
-    Centre-crop to a square, resize to ``size`` with Lanczos, RGB (or
-    grayscale when ``channels == 1``).
+    Centre-crop to a square (for a rectangular generator: the largest
+    centred crop of its aspect ratio), resize to ``size`` with Lanczos, RGB
+    (or grayscale when ``channels == 1``).
 
     Args:
         path (str): Image file.
-        size (int): Generator resolution.
+        size (int | tuple[int, int]): Generator resolution, ``n`` or
+            ``(H, W)``.
         channels (int): 3 (RGB) or 1 (grayscale). Defaults to 3.
 
     Returns:
-        np.ndarray: uint8 (size, size, channels).
+        np.ndarray: uint8 (H, W, channels).
     """
     from PIL import Image
     if channels not in (1, 3):
         raise ValueError(f'channels must be 1 or 3, got {channels}')
     image = Image.open(path).convert('RGB' if channels == 3 else 'L')
+    out_h, out_w = parse_image_size(size, 'size')
     w, h = image.size
-    s = min(w, h)
-    image = image.crop(
-        ((w - s) // 2, (h - s) // 2, (w + s) // 2, (h + s) // 2))
-    image = image.resize((size, size), Image.LANCZOS)
-    return np.array(image, dtype=np.uint8).reshape(size, size, channels)
+    if out_h == out_w:
+        cw = ch = min(w, h)
+    elif w * out_h > h * out_w:  # wider than the target: crop columns
+        cw, ch = h * out_w // out_h, h
+    else:
+        cw, ch = w, w * out_h // out_w
+    left, top = (w - cw) // 2, (h - ch) // 2
+    image = image.crop((left, top, left + cw, top + ch))
+    image = image.resize((out_w, out_h), Image.LANCZOS)
+    return np.array(image, dtype=np.uint8).reshape(out_h, out_w, channels)

@@ -1,12 +1,13 @@
 # Copyright (c) mmgen-ada contributors. All rights reserved.
-"""The image dataset of StyleGAN2-ADA: a folder or zip of square images."""
+"""The image dataset of StyleGAN2-ADA: a folder or zip of same-size images."""
 import hashlib
 import os
-from typing import Callable, List, Optional, Sequence, Union
+from typing import Callable, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 from mmengine.dataset import BaseDataset, force_full_init
 
+from mmgen_ada.image_size import SizeArg, compact_size, parse_image_size
 from mmgen_ada.registry import DATASETS, TRANSFORMS
 from .dataset_json import read_dataset_json
 from .decode_image import ImageDecodeError, decode_image
@@ -17,7 +18,7 @@ DEFAULT_PIPELINE = (dict(type='LoadGANImage'), dict(type='PackGANInputs'))
 
 @DATASETS.register_module()
 class ImageFolderDataset(BaseDataset):
-    """Square images in a folder or a ``.zip``, with optional class labels.
+    """Images of one size in a folder or a ``.zip``, with optional labels.
 
     The layout is NVlabs' (``dataset_tool.py`` output, or any folder): every
     image file found recursively (sorted by relative path; hidden files and
@@ -28,11 +29,14 @@ class ImageFolderDataset(BaseDataset):
     indices become one-hot vectors of length :attr:`label_dim`.
 
     All images must be 8-bit RGB or grayscale (palette images are read as
-    RGB), square, with the same power-of-two side and the same channel
-    count as the first image. Files that break this (transparent, 16-bit,
-    corrupt, empty, wrong size or channels) raise an error naming the file
-    when they are loaded (see :func:`~mmgen_ada.datasets.decode_image.
-    decode_image`); ``tools/dataset_tool.py`` converts such data once.
+    RGB), with the same size and channel count as the first image. Both
+    sides are powers of two, square or rectangular with an aspect ratio of
+    at most 4:1 (e.g. 64 wide x 32 high, ``resolution=(32, 64)``: sizes
+    are ``(H, W)``, height first, see :mod:`mmgen_ada.image_size`). Files
+    that break this (transparent, 16-bit, corrupt, empty, wrong size or
+    channels) raise an error naming the file when they are loaded (see
+    :func:`~mmgen_ada.datasets.decode_image.decode_image`);
+    ``tools/dataset_tool.py`` converts such data once.
 
     Each item after the default pipeline
     (``[LoadGANImage, PackGANInputs]``) is::
@@ -43,7 +47,8 @@ class ImageFolderDataset(BaseDataset):
     and :class:`~mmgen_ada.models.data_preprocessors.GANDataPreprocessor`
     maps a batch of them to ``[-1, 1]``. Before the pipeline, an item is
     the data info ``dict(img_path, source, flip, label, raw_idx,
-    resolution, num_channels, sample_idx)``.
+    resolution, num_channels, sample_idx)``, ``resolution`` as
+    :attr:`resolution`.
 
     The check that the dataset holds at least one batch is done by
     :class:`~mmgen_ada.datasets.GANBatchSampler`, which knows the batch size.
@@ -67,9 +72,10 @@ class ImageFolderDataset(BaseDataset):
             shuffle, keep the first ``max_size``, sort), before mirroring.
             Defaults to None (all images).
         random_seed (int): Seed of the ``max_size`` subset. Defaults to 0.
-        resolution (int, optional): Expected image side; an error names the
-            first image when it differs. Defaults to None (take the first
-            image's side).
+        resolution (int | tuple[int, int], optional): Expected image size,
+            a side ``n`` (square) or ``(H, W)``; an error names the first
+            image when it differs. Defaults to None (take the first image's
+            size).
         test_mode (bool): mmengine test mode (a pipeline returning None is an
             error instead of a refetch). Defaults to False.
         lazy_init (bool): Defer listing the files to :meth:`full_init`.
@@ -86,7 +92,7 @@ class ImageFolderDataset(BaseDataset):
                  num_classes: Optional[int] = None,
                  max_size: Optional[int] = None,
                  random_seed: int = 0,
-                 resolution: Optional[int] = None,
+                 resolution: Optional[SizeArg] = None,
                  test_mode: bool = False,
                  lazy_init: bool = False,
                  serialize_data: bool = True) -> None:
@@ -101,9 +107,8 @@ class ImageFolderDataset(BaseDataset):
                                         or num_classes < 1):
             raise ValueError('num_classes must be a positive int or None, '
                              f'got {num_classes!r}')
-        if resolution is not None and not _is_power_of_two(resolution):
-            raise ValueError('resolution must be a power of two, got '
-                             f'{resolution!r}')
+        if resolution is not None:
+            resolution = parse_image_size(resolution, 'resolution', 1)
         self.mirror = bool(mirror)
         self.use_labels = bool(use_labels)
         self.num_classes = num_classes
@@ -113,7 +118,7 @@ class ImageFolderDataset(BaseDataset):
         self._image_names: List[str] = []
         self._labels: Optional[np.ndarray] = None
         self._class_names: Optional[List[str]] = None
-        self._resolution: Optional[int] = None
+        self._image_hw: Optional[Tuple[int, int]] = None
         self._num_channels: Optional[int] = None
         self._content_hash: Optional[str] = None
         if pipeline is None:
@@ -160,23 +165,30 @@ class ImageFolderDataset(BaseDataset):
             archive.read_bytes(selected[0]), archive.display_name(selected[0]))
         height, width, channels = first.shape
         first_name = archive.display_name(selected[0])
-        if height != width or not _is_power_of_two(width):
+        try:
+            image_hw = parse_image_size((height, width), 'the image size', 1)
+        except ValueError as exc:
             raise ImageDecodeError(
-                f'{first_name}: images must be square with a power-of-two '
-                f'side, got {width}x{height}')
-        if (self._expected_resolution is not None
-                and width != self._expected_resolution):
+                f'{first_name}: images must have power-of-two sides (square, '
+                'or rectangular up to 4:1), got '
+                f'{width}x{height} (width x height); convert them with '
+                'tools/dataset_tool.py --resolution WxH') from exc
+        expected = self._expected_resolution
+        if expected is not None and image_hw != expected:
+            exp_h, exp_w = expected
             raise ImageDecodeError(
                 f'{first_name}: expected resolution '
-                f'{self._expected_resolution}, got {width}x{height}')
+                f'{compact_size(expected)!r} ({exp_w}x{exp_h}, width x '
+                f'height), got {width}x{height}')
         archive.close()
 
+        resolution = compact_size(image_hw)
         self._image_names = selected
         self._labels = labels
-        self._resolution = width
+        self._image_hw = image_hw
         self._num_channels = channels
         self._metainfo.update(
-            resolution=width,
+            resolution=resolution,
             num_channels=channels,
             label_dim=labels.shape[1],
             classes=self._class_names)
@@ -191,15 +203,21 @@ class ImageFolderDataset(BaseDataset):
                         flip=flip,
                         label=labels[i],
                         raw_idx=int(raw_idx[i]),
-                        resolution=width,
+                        resolution=resolution,
                         num_channels=channels))
         return data_list
 
     @property
     @force_full_init
-    def resolution(self) -> int:
-        """Side of the square images, in pixels."""
-        return self._resolution
+    def resolution(self) -> SizeArg:
+        """Image size: the side ``n`` if square, else ``(H, W)``."""
+        return compact_size(self._image_hw)
+
+    @property
+    @force_full_init
+    def image_hw(self) -> Tuple[int, int]:
+        """Image size ``(H, W)`` in pixels (``(n, n)`` if square)."""
+        return self._image_hw
 
     @property
     @force_full_init
@@ -266,7 +284,3 @@ class ImageFolderDataset(BaseDataset):
             archive.close()
             self._content_hash = sha.hexdigest()
         return self._content_hash
-
-
-def _is_power_of_two(n) -> bool:
-    return isinstance(n, int) and n > 0 and n & (n - 1) == 0

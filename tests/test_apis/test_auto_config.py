@@ -64,3 +64,20 @@ def test_apply_auto_spec_writes_model_keys():
     assert cfg.global_batch_size == 64
     assert cfg.optim_wrapper.generator.optimizer.lr == 0.0025
     assert disc.type == 'ADAStyleGAN2Discriminator'
+
+
+@pytest.mark.parametrize('hw', [(16, 32), (32, 16)])
+def test_auto_spec_for_rectangular_data(hw):
+    # Batch, fmaps and lr of the enclosing 32x32 square; R1 gamma from the
+    # pixel count 16 * 32 (half the 32x32 value).
+    spec, square = nvlabs_auto_spec(hw, 1), nvlabs_auto_spec(32, 1)
+    assert (spec.batch, spec.channel_base, spec.lr) == (
+        square.batch, square.channel_base, square.lr) == (32, 16384, 0.0025)
+    assert spec.r1_gamma == pytest.approx(0.0002 * 16 * 32 / 32)
+    assert spec.r1_gamma == pytest.approx(square.r1_gamma / 2)
+    cfg = Config.fromfile(str(CONFIG_ROOT / AUTO_BASE_CONFIG))
+    apply_auto_spec(cfg, spec, list(hw), 3)
+    assert cfg.model.generator.out_size == cfg.model.discriminator.in_size \
+        == hw
+    with pytest.raises(ValueError, match='aspect ratio 8:1'):
+        nvlabs_auto_spec((8, 64), 1)

@@ -15,12 +15,9 @@ sys.path.insert(0, osp.dirname(__file__))
 import nvlabs_pickle_factory as factory  # noqa: E402
 
 from mmgen_ada.apis import (  # noqa: E402
-    convert_nvlabs_pickle, convert_nvlabs_state_dicts,
-    init_model,
-    load_nvlabs_pickle,
-    nvlabs_discriminator_cfg,
-    nvlabs_generator_cfg,
-    to_nvlabs_state_dicts)
+    build_checkpoint, convert_nvlabs_pickle, convert_nvlabs_state_dicts,
+    init_model, load_nvlabs_pickle, nvlabs_discriminator_cfg,
+    nvlabs_generator_cfg, to_nvlabs_state_dicts)
 from mmgen_ada.apis.nvlabs_pickle import NVlabsModuleRecord  # noqa: E402
 
 FIXTURE = factory.FIXTURE
@@ -222,3 +219,27 @@ def test_orig_discriminator_of_the_cifar_preset_converts():
                                   dict(_init_kwargs=kwargs))
     with pytest.raises(ValueError, match="architecture='skip'"):
         nvlabs_discriminator_cfg(skip_rec)
+
+
+def test_rectangular_checkpoint_has_no_nvlabs_layout():
+    # Official networks are square; the export refuses, naming the key.
+    model_cfg = dict(
+        type='StyleGAN2',
+        generator=dict(
+            type='StyleGANv2Generator',
+            out_size=(8, 16),
+            style_channels=8,
+            num_mlps=1,
+            channel_base=64,
+            channel_max=8),
+        discriminator=dict(
+            type='StyleGAN2Discriminator',
+            in_size=(8, 16),
+            channel_base=64,
+            channel_max=8))
+    ckpt = build_checkpoint(model_cfg, None)
+    with pytest.raises(
+            ValueError,
+            match=r'model\.generator\.out_size=\(8, 16\) is rectangular; '
+            'the official NVlabs networks are square'):
+        to_nvlabs_state_dicts(ckpt, model_cfg)

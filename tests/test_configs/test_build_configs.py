@@ -34,7 +34,11 @@ TINY = dict(
 def _shrink(node):
     if isinstance(node, dict):
         for key, value in node.items():
-            if key in TINY and value is not None:
+            if key in ('out_size', 'in_size') and isinstance(
+                    value, (list, tuple)):
+                # Rectangular (H, W): 16 on the shorter side, same aspect.
+                node[key] = tuple(16 * v // min(value) for v in value)
+            elif key in TINY and value is not None:
                 node[key] = TINY[key]
             else:
                 _shrink(value)
@@ -65,9 +69,16 @@ def test_config_builds_tiny(path):
     # The global batch is stated, so any number of processes keeps it.
     assert cfg.global_batch_size == int(match.group(1)) * int(
         match.group(2)), name
-    res = int(re.search(r'-(\d+)x\1$', fields[3]).group(1))
+    # The resolution field is HxW (height first, as (H, W) sizes).
+    height, width = map(int, re.search(r'-(\d+)x(\d+)$', fields[3]).groups())
     gen = cfg.model.generator
-    assert res == gen.get('out_size'), name
+    size = gen.get('out_size')
+    assert (size if isinstance(size, int) else
+            tuple(size)) == (height if height == width else
+                             (height, width)), name
+    assert cfg.model.discriminator.get('in_size') == size, name
+    data_res = cfg.train_dataloader.dataset.get('resolution')
+    assert data_res in (None, size), name
     # 'ada' as a name token (e.g. stylegan2-ada_..., ..._ada-fp16-...) iff
     # the discriminator augments.
     # 'diffaugment' likewise iff it augments with DiffAugment.
@@ -117,7 +128,8 @@ def test_config_builds_tiny(path):
     label_dim = getattr(model, 'label_dim', 0)
     c = torch.eye(label_dim)[:2] if label_dim else None
     img = model.generate(model.sample_z(2), c)
-    assert img.shape[-2:] == (16, 16)
+    short = min(height, width)
+    assert img.shape[-2:] == (16 * height // short, 16 * width // short)
 
 
 def test_aug_pipeline_key_override_from_command_line():

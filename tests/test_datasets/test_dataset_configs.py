@@ -29,7 +29,9 @@ def test_all_expected_configs_exist():
 @pytest.mark.parametrize('path', CONFIGS, ids=osp.basename)
 def test_config_builds_on_tiny_data(tmp_path, path):
     cfg = Config.fromfile(path)
-    size = int(osp.basename(path)[:-3].split('_')[-1].split('x')[0])
+    # Names end in HxW (height first, as (H, W) sizes).
+    height, width = map(int,
+                        osp.basename(path)[:-3].split('_')[-1].split('x'))
     assert cfg.train_dataloader.dataset.data_root.startswith('data/')
     assert cfg.train_dataloader.sampler.type == 'InfiniteSampler'
     assert cfg.val_dataloader.sampler.type == 'DefaultSampler'
@@ -39,7 +41,7 @@ def test_config_builds_on_tiny_data(tmp_path, path):
     os.makedirs(root)
     num_classes = cfg.train_dataloader.dataset.get('num_classes')
     for i in range(4):
-        Image.fromarray(np.full((size, size, 3), 60 * i,
+        Image.fromarray(np.full((height, width, 3), 60 * i,
                                 np.uint8)).save(root / f'{i}.png')
     if num_classes:
         (root / 'dataset.json').write_text(
@@ -55,7 +57,7 @@ def test_config_builds_on_tiny_data(tmp_path, path):
                 batch_size=2)
             loader = Runner.build_dataloader(loader_cfg, seed=0)
             batch = next(iter(loader))
-            assert batch['inputs'].shape == (2, 3, size, size)
+            assert batch['inputs'].shape == (2, 3, height, width)
             assert batch['inputs'].dtype == torch.uint8
             label = batch['data_samples']['label']
             assert label.shape == (2, num_classes or 0)

@@ -215,7 +215,8 @@ def test_bad_image_error_names_file(tmp_path, kind, message, as_zip):
 def test_bad_first_image_and_resolution(tmp_path):
     os.makedirs(tmp_path / 'a')
     Image.fromarray(np.zeros((8, 12, 3), np.uint8)).save(tmp_path / 'a/x.png')
-    with pytest.raises(ImageDecodeError, match=r'x\.png: .*square.*12x8'):
+    with pytest.raises(
+            ImageDecodeError, match=r'x\.png: .*power-of-two.*12x8'):
         ImageFolderDataset(str(tmp_path / 'a'))
     os.makedirs(tmp_path / 'b')
     Image.fromarray(np.zeros((12, 12, 3), np.uint8)).save(tmp_path / 'b/x.png')
@@ -292,3 +293,57 @@ def test_lazy_init_and_workers_read_zip(tmp_path):
     batches = list(loader)
     got = torch.cat([b['inputs'] for b in batches]).permute(0, 2, 3, 1)
     np.testing.assert_array_equal(got.numpy(), arrays)
+
+
+@pytest.mark.parametrize('as_zip', [False, True])
+def test_rectangular_images_with_labels(tmp_path, as_zip):
+    # 3 images 16 wide x 8 high (arrays are (H, W, C)), with labels.
+    rng = np.random.RandomState(1)
+    arrays = rng.randint(0, 256, (3, 8, 16, 3), dtype=np.uint8)
+    root = str(tmp_path / 'rect')
+    _write_folder(root, arrays, labels=[0, 1, 1])
+    if as_zip:
+        root = _zip_folder(root, str(tmp_path / 'rect.zip'))
+    for resolution in (None, (8, 16), [8, 16]):
+        ds = ImageFolderDataset(root, mirror=True, resolution=resolution)
+        assert (ds.resolution, ds.image_hw) == ((8, 16), (8, 16))
+        assert ds.metainfo['resolution'] == (8, 16)
+        assert (len(ds), ds.label_dim) == (6, 2)
+        np.testing.assert_array_equal(_hwc(ds[1]), arrays[1])
+        np.testing.assert_array_equal(_hwc(ds[4]), arrays[1][:, ::-1])
+        assert ds[2]['data_samples']['label'].tolist() == [0., 1.]
+    with pytest.raises(
+            ImageDecodeError,
+            match=r'expected resolution '
+            r'\(16, 8\) \(8x16, width x height\), got 16x8'):
+        ImageFolderDataset(root, resolution=(16, 8))
+    with pytest.raises(ImageDecodeError, match='expected resolution 16'):
+        ImageFolderDataset(root, resolution=16)
+
+
+def test_rectangular_errors(tmp_path):
+    # A different size later in the folder names the file and both sizes.
+    root = str(tmp_path / 'mixed')
+    _write_folder(root, [np.zeros(
+        (8, 16, 3), np.uint8)] + [np.zeros((16, 8, 3), np.uint8)])
+    ds = ImageFolderDataset(root)
+    ds[0]
+    with pytest.raises(
+            ImageDecodeError,
+            match=r'img001\.png: image is 8x16 '
+            r'but the dataset resolution is 16x8 \(width x '
+            r'height\)'):
+        ds[1]
+    for shape, match in (((8, 24, 3), r'power-of-two.*24x8'),
+                         ((4, 32, 3), r'power-of-two .*up to 4:1.*32x4')):
+        bad = str(tmp_path / f'bad{shape[1]}')
+        _write_folder(bad, [np.zeros(shape, np.uint8)])
+        with pytest.raises(ImageDecodeError, match=match):
+            ImageFolderDataset(bad)
+    for resolution, error, match in (
+        ((8, 24), ValueError, 'resolution must be a power of two'),
+        ((8, 16, 3), TypeError, r'pair \(H, W\)'),
+        ('8x16', TypeError, r'pair \(H, W\)'),
+    ):
+        with pytest.raises(error, match=match):
+            ImageFolderDataset(root, resolution=resolution)

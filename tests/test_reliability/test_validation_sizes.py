@@ -28,6 +28,10 @@ def _model(g=None, d=None):
 @pytest.mark.parametrize('g, d, match', [
     (dict(out_size=16), {}, r'model\.generator\.out_size=16 but '
      r'model\.discriminator\.in_size=8: .*image resolution'),
+    (dict(out_size=(8, 16)), {}, r'model\.generator\.out_size=\(8, 16\) '
+     r'but model\.discriminator\.in_size=8: .*image resolution'),
+    (dict(out_size=(8, 16)), dict(in_size=(16, 8)), r'out_size=\(8, 16\) '
+     r'but model\.discriminator\.in_size=\(16, 8\)'),
     (dict(out_channels=1), {}, r'model\.generator\.out_channels=1 but '
      r'model\.discriminator\.img_channels=3'),
     ({}, dict(cond_size=2), r'model\.generator\.cond_size=0 but '

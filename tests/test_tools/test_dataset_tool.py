@@ -3,6 +3,7 @@ import importlib.util
 import json
 import os
 import os.path as osp
+import re
 import zipfile
 
 import numpy as np
@@ -140,7 +141,8 @@ def test_center_crop_transform_and_bad_args(tmp_path, capsys):
     dest = str(tmp_path / 'c.zip')
     tool = _tool()
     assert tool.main(['--source', str(tmp_path / 'src'), '--dest', dest]) == 1
-    assert 'not square; use --transform' in capsys.readouterr().err
+    assert ('12x8 (width x height) does not have power-of-two sides'
+            in capsys.readouterr().err)
     assert tool.main([
         '--source',
         str(tmp_path / 'src'), '--dest', dest, '--transform', 'center-crop',
@@ -185,3 +187,28 @@ def test_one_channel_npy_keeps_one_channel(tmp_path, capsys):
     assert ds.num_channels == 3
     np.testing.assert_array_equal(ds[0]['inputs'].numpy(),
                                   np.repeat(gray[0].transpose(2, 0, 1), 3, 0))
+
+
+def test_rectangular_resolution_is_width_x_height(tmp_path, capsys):
+    arr = np.random.RandomState(4).randint(0, 256, (8, 12, 3), np.uint8)
+    _save(str(tmp_path / 'src' / 'x.png'), arr)
+    dest = str(tmp_path / 'wide.zip')
+    assert _tool().main([
+        '--source',
+        str(tmp_path / 'src'), '--dest', dest, '--resolution', '8x4',
+        '--transform', 'center-crop', '--resize-filter', 'box'
+    ]) == 0
+    assert 'resolution: 8x4 (width x height)' in capsys.readouterr().out
+    ds = ImageFolderDataset(dest, resolution=(4, 8))
+    assert ds.resolution == (4, 8)
+    # The largest centred 2:1 crop of 12 x 8 is 12 x 6 (rows 1..6), then
+    # box-resized to 8 wide x 4 high.
+    ref = np.asarray(Image.fromarray(arr[1:7]).resize((8, 4), Image.BOX))
+    np.testing.assert_array_equal(ds[0]['inputs'].permute(1, 2, 0).numpy(),
+                                  ref)
+    for bad, message in (('8x3', 'power of two'), ('8x64', 'aspect ratio'),
+                         ('8by4', 'N \\(square\\) or WxH')):
+        with pytest.raises(SystemExit):
+            _tool().main(
+                ['--source', 'x', '--dest', dest, '--resolution', bad])
+        assert re.search(message, capsys.readouterr().err), bad

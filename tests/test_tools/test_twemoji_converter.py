@@ -65,3 +65,27 @@ def test_end_to_end_16_images(tmp_path, capsys):
     assert np.abs(got - np.asarray(ref, int)).max() <= 2
     # Corners of an emoji are background: white after compositing.
     assert (ds[0]['inputs'][:, 0, 0] == 255).all()
+
+
+def test_pairs_side_by_side(tmp_path, capsys):
+    tool = _tool()
+    square = str(tmp_path / 'twemoji-16x16.zip')
+    pairs = str(tmp_path / 'twemoji-16x32.zip')
+    assert tool.main(
+        ['--out', square, '--max-images', '6', '--resolution', '16']) == 0
+    assert tool.main(
+        ['--out', pairs, '--max-images', '3', '--resolution', '16',
+         '--pairs']) == 0
+    printed = capsys.readouterr().out
+    assert 'images:     3' in printed and '32x16 (width x height)' in printed
+    ds = ImageFolderDataset(pairs, resolution=(16, 32))
+    singles = ImageFolderDataset(square)
+    assert (len(ds), ds.resolution) == (3, (16, 32))
+    for k in range(3):
+        img = ds[k]['inputs']
+        assert img.shape == (3, 16, 32)
+        # Left and right halves are emoji 2k and 2k+1 of the square set.
+        assert img[:, :, :16].equal(singles[2 * k]['inputs'])
+        assert img[:, :, 16:].equal(singles[2 * k + 1]['inputs'])
+    with zipfile.ZipFile(pairs) as zf:
+        assert 'side by side' in zf.read('LICENSE.txt').decode()

@@ -3,6 +3,7 @@
 import os.path as osp
 import uuid
 from pathlib import Path
+from typing import Tuple, Union
 
 import numpy as np
 import pytest
@@ -17,13 +18,14 @@ QUICKSTART = (
 
 def write_image_folder(root: Path,
                        num: int = 8,
-                       size: int = 16,
+                       size: Union[int, Tuple[int, int]] = 16,
                        seed: int = 0) -> str:
-    """Write ``num`` random RGB PNGs of ``size`` x ``size`` under ``root``."""
+    """Write ``num`` random RGB PNGs of ``size`` (a side or ``(H, W)``)."""
     root.mkdir(parents=True, exist_ok=True)
     rng = np.random.RandomState(seed)
+    height, width = (size, size) if isinstance(size, int) else size
     for i in range(num):
-        pixels = rng.randint(0, 256, (size, size, 3), dtype=np.uint8)
+        pixels = rng.randint(0, 256, (height, width, 3), dtype=np.uint8)
         Image.fromarray(pixels).save(root / f'img{i:03d}.png')
     return str(root)
 
@@ -31,9 +33,10 @@ def write_image_folder(root: Path,
 def tiny_quickstart_cfg(data_root: str,
                         work_dir: str,
                         max_iters: int = 3,
-                        size: int = 16,
+                        size: Union[int, Tuple[int, int]] = 16,
                         batch_size: int = 4) -> Config:
-    """The shipped quickstart config shrunk to a CPU-test size."""
+    """The shipped quickstart config shrunk to a CPU-test size (``size``:
+    a side or ``(H, W)``)."""
     cfg = Config.fromfile(str(QUICKSTART))
     cfg.merge_from_dict({
         'model.generator.out_size': size,

@@ -1,5 +1,5 @@
 # Copyright (c) mmgen-ada contributors. All rights reserved.
-"""Every shipped config, shrunk to 16x16, trains 2 iterations under 2-process
+"""Every shipped config, shrunk to 16x16 (16x32 if rectangular), trains 2 iterations under 2-process
 CPU DDP (gloo) through ``tools/train.py --launcher pytorch``.
 
 One torchrun (2 processes) runs all configs one after the other, calling
@@ -117,11 +117,21 @@ for config, work_dir in json.load(open(sys.argv[2])):
 '''
 
 
-def _tiny_config(path: str, data: str, labelled: str, name: str) -> str:
+def _tiny_hw(name: str):
+    """16 on the shorter side, the aspect of the name's HxW field."""
+    height, width = map(int, re.search(r'-(\d+)x(\d+)$', name).groups())
+    short = min(height, width)
+    return 16 * height // short, 16 * width // short
+
+
+def _tiny_config(path: str, data: str, labelled: str, name: str,
+                 rect_data: str) -> str:
     """Override text that shrinks the shipped config ``path``."""
     sg3 = name.startswith('stylegan3')
     ada = _is_ada(name)
     micro = name in MICRO_BATCHED
+    hw = _tiny_hw(name)
+    size = 16 if hw == (16, 16) else hw
     if sg3:
         gen = ('dict(out_size=16, style_channels=8, noise_size=8, '
                'synthesis_cfg=dict(channel_base=128, channel_max=8, '
@@ -129,15 +139,17 @@ def _tiny_config(path: str, data: str, labelled: str, name: str) -> str:
         disc = ('in_size=16, channel_base=64, channel_max=16, '
                 'mbstd_group_size=2')
     else:
-        gen = ('dict(out_size=16, style_channels=16, noise_size=16, '
+        gen = (f'dict(out_size={size!r}, style_channels=16, noise_size=16, '
                'num_mlps=1, channel_base=128, channel_max=16, '
                'num_fp16_scales=0)')
-        disc = ('in_size=16, channel_base=128, channel_max=16, '
+        disc = (f'in_size={size!r}, channel_base=128, channel_max=16, '
                 'mbstd_group_size=2, num_fp16_scales=0')
     if ada:
         disc += (', data_aug=dict(update_interval=1, ada_kimg=0.01, '
                  'augment_initial_p=0.2)')
     root = labelled if 'cifar' in name else data
+    if size != 16:
+        root = rect_data
     return textwrap.dedent(f'''
         _base_ = [{path!r}]
         custom_imports = dict(imports=['dist_probe_hook'],
@@ -151,7 +163,7 @@ def _tiny_config(path: str, data: str, labelled: str, name: str) -> str:
         train_dataloader = dict(
             num_workers=0,
             persistent_workers=False, pin_memory=False,
-            dataset=dict(data_root={root!r}))
+            dataset=dict(data_root={root!r}, resolution={size!r}))
         train_cfg = dict(max_iters=2, val_interval=100000)
         val_dataloader = None
         val_cfg = None
@@ -179,6 +191,7 @@ def dist_runs(tmp_path_factory):
     tmp = tmp_path_factory.mktemp('dist_configs')
     data = write_image_folder(tmp / 'data', num=8)
     labelled = write_image_folder(tmp / 'labelled', num=8, seed=1)
+    rect = write_image_folder(tmp / 'rect', num=8, size=(16, 32))
     (Path(labelled) / 'dataset.json').write_text(
         json.dumps(
             dict(labels=[[f'img{i:03d}.png', i % 10] for i in range(8)])))
@@ -187,7 +200,7 @@ def dist_runs(tmp_path_factory):
     jobs = []
     for path, name in zip(CONFIGS, NAMES):
         config = tmp / f'tiny_{name}.py'
-        config.write_text(_tiny_config(path, data, labelled, name))
+        config.write_text(_tiny_config(path, data, labelled, name, rect))
         jobs.append((str(config), str(tmp / 'work' / name)))
     (tmp / 'jobs.json').write_text(json.dumps(jobs))
     env = dict(os.environ)
@@ -218,7 +231,7 @@ def dist_runs(tmp_path_factory):
 
 
 def test_all_shipped_configs_found():
-    assert len(NAMES) == 21
+    assert len(NAMES) == 22
     assert sum(n.startswith('stylegan3') for n in NAMES) == 4
 
 

@@ -124,3 +124,19 @@ def test_label_mismatch_stops_before_training(tmp_path, monkeypatch,
     assert 'label dimension 5' in msg and 'labels of dimension 3' in msg
     assert 'cond_size=3' in msg
     assert not glob.glob(osp.join(work_dir, '*.pth'))
+
+
+def test_dry_run_on_rectangular_data_picks_h_w(tmp_path, monkeypatch,
+                                               train_kit):
+    # --cfg auto on a zip of 16-high, 32-wide images builds (16, 32) nets.
+    data = train_kit.write_image_folder(tmp_path / 'rect', 8, size=(16, 32))
+    work_dir = str(tmp_path / 'dry')
+    log = _train(monkeypatch, train_kit, work_dir, '--data', data, '--gpus',
+                 '1', '--batch', '8', '--kimg', '0.032', '--dry-run')
+    assert 'resolution  : 32x16 (width x height)' in log
+    # NVlabs' auto batch for the longer side 32 is 32: gamma 0.0002*16*32/32.
+    assert 'gamma = 0.0032' in log
+    (cfg_file, ) = glob.glob(osp.join(work_dir, '*.py'))
+    cfg = Config.fromfile(cfg_file)
+    assert tuple(cfg.model.generator.out_size) == (16, 32)
+    assert tuple(cfg.model.discriminator.in_size) == (16, 32)

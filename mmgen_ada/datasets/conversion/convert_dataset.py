@@ -5,6 +5,8 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Mapping, Optional, Tuple, Union
 
+from mmgen_ada.image_size import SizeArg, compact_size
+
 from ..decode_image import ImageDecodeError
 from .dataset_zip_writer import DatasetZipWriter
 from .image_preparer import ImagePreparer, ImageSkipped
@@ -18,7 +20,8 @@ class ConversionSummary:
     Attributes:
         dest (str): Output zip.
         num_images (int): Images written.
-        resolution (int): Their side.
+        resolution (int | tuple[int, int]): Their side, or ``(H, W)`` if
+            not square.
         num_channels (int): 3 (RGB) or 1 (grayscale).
         label_dim (int): Number of classes (class labels), vector length
             (vector labels) or 0.
@@ -30,7 +33,7 @@ class ConversionSummary:
     """
     dest: str
     num_images: int = 0
-    resolution: int = 0
+    resolution: SizeArg = 0
     num_channels: int = 0
     label_dim: int = 0
     class_names: Optional[List[str]] = None
@@ -45,7 +48,7 @@ class ConversionSummary:
         lines = [
             f'Wrote {self.dest} ({size / 2**20:.1f} MiB)',
             f'  images:     {self.num_images}',
-            f'  resolution: {self.resolution}x{self.resolution}',
+            f'  resolution: {_wxh(self.resolution)}',
             f'  channels:   {self.num_channels} ({mode})',
         ]
         if self.label_dim == 0:
@@ -69,7 +72,7 @@ class ConversionSummary:
 def convert_dataset(
     source: str,
     dest: str,
-    resolution: Optional[int] = None,
+    resolution: Optional[SizeArg] = None,
     transform: Optional[str] = None,
     max_images: Optional[int] = None,
     grayscale: Optional[bool] = None,
@@ -92,8 +95,9 @@ def convert_dataset(
     Args:
         source (str): Folder, ``.zip``, ``.npy`` or ``.npz``.
         dest (str): Output ``.zip``.
-        resolution (int, optional): Output side (power of two). Defaults to
-            None (the first image's side).
+        resolution (int | tuple[int, int], optional): Output side (power of
+            two) or ``(H, W)``, height first. Defaults to None (the first
+            image's size).
         transform (str, optional): None, ``'center-crop'`` or
             ``'center-crop-wide'``. Defaults to None.
         max_images (int, optional): Stop after writing this many images.
@@ -151,7 +155,7 @@ def convert_dataset(
                                                    []).append(item.display)
                 name = writer.add_image(array)
                 labels.append([name, item.label])
-                summary.resolution = array.shape[0]
+                summary.resolution = compact_size(array.shape[:2])
                 summary.num_channels = array.shape[2]
                 if progress is not None:
                     progress(done, total)
@@ -177,3 +181,10 @@ def convert_dataset(
     finally:
         src.close()
     return summary
+
+
+def _wxh(resolution: SizeArg) -> str:
+    """``'WxH'``, plus ``(width x height)`` when not square."""
+    h, w = (resolution,
+            resolution) if isinstance(resolution, int) else resolution
+    return f'{w}x{h}' if h == w else f'{w}x{h} (width x height)'

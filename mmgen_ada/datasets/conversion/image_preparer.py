@@ -1,10 +1,11 @@
 # Copyright (c) mmgen-ada contributors. All rights reserved.
 """Colour-mode conversion, crop and resize of one image for a dataset."""
-from typing import Optional, Tuple
+from typing import Optional, Tuple, Union
 
 import numpy as np
 from PIL import Image
 
+from mmgen_ada.image_size import compact_size, parse_image_size
 from ..decode_image import ALPHA_MODES, ImageDecodeError
 
 TRANSFORMS = ('center-crop', 'center-crop-wide')
@@ -19,7 +20,7 @@ class ImageSkipped(Exception):
 
 
 class ImagePreparer:
-    """Turn any decoded image into a square uint8 dataset image.
+    """Turn any decoded image into a uint8 dataset image of one size.
 
     Colour: the output mode is L (1 channel) or RGB. By default
     (``grayscale=None``) the first image decides, as in NVlabs
@@ -33,23 +34,30 @@ class ImagePreparer:
     returned as a note such as ``'RGBA -> RGB (transparency composited on
     white)'``.
 
-    Geometry (as NVlabs ``dataset_tool.py``):
+    Geometry (as NVlabs ``dataset_tool.py``; the output is ``H x W`` for
+    ``resolution=(H, W)``, a square for an int):
 
-    * no transform: the image must be square; it is resized to
-      ``resolution`` when given and different;
-    * ``center-crop``: crop the largest centred square, resize to
+    * no transform: the image must have the target's aspect ratio (square
+      for a square target); it is resized to ``resolution`` when given and
+      different;
+    * ``center-crop``: crop the largest centred rectangle of the target's
+      aspect ratio (a square for a square target), resize to
       ``resolution``;
     * ``center-crop-wide``: crop the centre to aspect ``resolution :
       wide_height``, resize to ``resolution x wide_height`` and paste it
-      vertically centred on a black ``resolution x resolution`` canvas.
-      Images smaller than that crop raise :class:`ImageSkipped`.
+      vertically centred on a black ``resolution x resolution`` canvas
+      (square targets only). Images smaller than that crop raise
+      :class:`ImageSkipped`.
 
-    Without ``resolution`` the first prepared image fixes the size, which
-    must be a power of two; later images must match.
+    Without ``resolution`` the first prepared image fixes the size, whose
+    sides must be powers of two (aspect at most 4:1); later images must
+    have its aspect ratio.
 
     Args:
-        resolution (int, optional): Output side, a power of two. Required by
-            the transforms. Defaults to None.
+        resolution (int | tuple[int, int], optional): Output side, a power
+            of two, or ``(H, W)`` (height first; see
+            :mod:`mmgen_ada.image_size`). Required by the transforms.
+            Defaults to None.
         transform (str, optional): None, ``'center-crop'`` or
             ``'center-crop-wide'``. Defaults to None.
         grayscale (bool, optional): True: 1-channel output; False: RGB;
@@ -61,14 +69,15 @@ class ImagePreparer:
     """
 
     def __init__(self,
-                 resolution: Optional[int] = None,
+                 resolution: Optional[Union[int, Tuple[int, int]]] = None,
                  transform: Optional[str] = None,
                  grayscale: Optional[bool] = None,
                  resize_filter: str = 'lanczos',
                  wide_height: Optional[int] = None) -> None:
-        if resolution is not None and not _is_power_of_two(resolution):
-            raise ValueError('resolution must be a power of two, got '
-                             f'{resolution!r}')
+        size_hw = None
+        if resolution is not None:
+            size_hw = parse_image_size(resolution, 'resolution', 1)
+            resolution = compact_size(size_hw)
         if transform is not None and transform not in TRANSFORMS:
             raise ValueError(f'unknown transform {transform!r}; valid: '
                              f'{list(TRANSFORMS)}')
@@ -77,12 +86,18 @@ class ImagePreparer:
         if resize_filter not in RESIZE_FILTERS:
             raise ValueError(f'unknown resize filter {resize_filter!r}; '
                              f'valid: {list(RESIZE_FILTERS)}')
+        if (transform == 'center-crop-wide' and size_hw[0] != size_hw[1]):
+            raise ValueError(
+                'center-crop-wide letterboxes onto a square canvas; for '
+                f'the rectangular resolution {resolution!r} use --transform '
+                'center-crop, which crops to its aspect ratio')
         if wide_height is not None and (transform != 'center-crop-wide'
                                         or not 0 < wide_height <= resolution):
             raise ValueError('wide_height needs transform center-crop-wide '
                              f'and 0 < wide_height <= resolution, got '
                              f'{wide_height!r}')
         self.resolution = resolution
+        self.size_hw = size_hw  # (H, W), or None until the first image
         self.transform = transform
         self.mode = None if grayscale is None else (
             'L' if grayscale else 'RGB')
@@ -100,7 +115,7 @@ class ImagePreparer:
             name (str): Its name for messages.
 
         Returns:
-            tuple[np.ndarray, str | None]: uint8 ``(R, R, C)`` array (``C`` 3
+            tuple[np.ndarray, str | None]: uint8 ``(H, W, C)`` array (``C`` 3
             or 1) and the colour conversion note, None if none was needed.
 
         Raises:
@@ -148,26 +163,42 @@ class ImagePreparer:
 
     def _geometry(self, img: Image.Image, name: str) -> Image.Image:
         w, h = img.size
-        res = self.resolution
         if self.transform is None:
-            if w != h:
-                raise ImageDecodeError(
-                    f'{name}: image is {w}x{h}, not square; use --transform '
-                    'center-crop or center-crop-wide')
-            if res is None:
-                if not _is_power_of_two(w):
+            if self.size_hw is None:
+                try:
+                    self.size_hw = parse_image_size((h, w), 'image size', 1)
+                except ValueError:
                     raise ImageDecodeError(
-                        f'{name}: side {w} is not a power of two; pass '
-                        '--resolution')
-                self.resolution = res = w
-            if w != res:
-                img = img.resize((res, res), self.resample)
+                        f'{name}: size {w}x{h} (width x height) does not '
+                        'have power-of-two sides (square, or rectangular up '
+                        'to 4:1); pass --resolution (N or WxH) and, to '
+                        'change the aspect ratio, --transform center-crop'
+                    ) from None
+                self.resolution = self.size_hw[0] if w == h else self.size_hw
+            out_h, out_w = self.size_hw
+            if w * out_h != h * out_w:
+                shape = 'square' if out_h == out_w else \
+                    f'{out_w}x{out_h} (width x height)'
+                raise ImageDecodeError(
+                    f'{name}: image is {w}x{h}, not {shape} in shape; use '
+                    '--transform center-crop' +
+                    (' or center-crop-wide' if out_h == out_w else ''))
+            if (w, h) != (out_w, out_h):
+                img = img.resize((out_w, out_h), self.resample)
             return img
+        res = self.resolution
         if self.transform == 'center-crop':
-            s = min(w, h)
-            left, top = (w - s) // 2, (h - s) // 2
-            img = img.crop((left, top, left + s, top + s))
-            return img.resize((res, res), self.resample) if s != res else img
+            out_h, out_w = self.size_hw
+            # Largest centred crop of aspect out_w : out_h.
+            if w * out_h > h * out_w:  # wider than the target: crop columns
+                cw, ch = h * out_w // out_h, h
+            else:
+                cw, ch = w, w * out_h // out_w
+            left, top = (w - cw) // 2, (h - ch) // 2
+            img = img.crop((left, top, left + cw, top + ch))
+            if (cw, ch) != (out_w, out_h):
+                img = img.resize((out_w, out_h), self.resample)
+            return img
         # center-crop-wide: crop to aspect res : wide_height, letterbox.
         hh = self.wide_height
         if w * hh > h * res:  # wider than the target aspect: crop columns
@@ -183,7 +214,3 @@ class ImagePreparer:
         canvas = Image.new(img.mode, (res, res), 0)
         canvas.paste(img, (0, (res - hh) // 2))
         return canvas
-
-
-def _is_power_of_two(n) -> bool:
-    return isinstance(n, int) and n > 0 and n & (n - 1) == 0

@@ -18,7 +18,7 @@ class LoadGANImage(BaseTransform):
     per source and reopened in each dataloader worker. Decoding is
     :func:`~mmgen_ada.datasets.decode_image.decode_image` (8-bit RGB or
     grayscale only; errors name the file). When the data info carries
-    ``resolution`` / ``num_channels`` (as
+    ``resolution`` (an int, or ``(H, W)``) / ``num_channels`` (as
     :class:`~mmgen_ada.datasets.ImageFolderDataset` infos do), an image of
     another size or channel count is an error naming the file. When
     ``results['flip']`` is true the image is flipped left-right; this is
@@ -57,12 +57,16 @@ class LoadGANImage(BaseTransform):
         img = decode_image(archive.read_bytes(name), shown)
         height, width, channels = img.shape
         resolution = results.get('resolution')
-        if resolution is not None and (height, width) != (resolution,
-                                                          resolution):
-            raise ImageDecodeError(
-                f'{shown}: image is {width}x{height} but the dataset '
-                f'resolution is {resolution}x{resolution}; all images must '
-                'have the same size (resize them with tools/dataset_tool.py)')
+        if resolution is not None:
+            # An int n (square) or (H, W), as ImageFolderDataset.resolution.
+            exp_h, exp_w = ((resolution, resolution) if isinstance(
+                resolution, int) else resolution)
+            if (height, width) != (exp_h, exp_w):
+                raise ImageDecodeError(
+                    f'{shown}: image is {width}x{height} but the dataset '
+                    f'resolution is {exp_w}x{exp_h} (width x height); all '
+                    'images must have the same size (resize them with '
+                    'tools/dataset_tool.py)')
         num_channels = results.get('num_channels')
         if num_channels is not None and channels != num_channels:
             raise ImageDecodeError(

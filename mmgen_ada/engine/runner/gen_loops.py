@@ -23,6 +23,7 @@ from mmgen_ada.evaluation.dataset_fingerprint import dataset_fingerprint
 from mmgen_ada.evaluation.metrics.generative_metric import (GenerativeMetric,
                                                             to_uint8)
 from mmgen_ada.evaluation.metrics.generator_metric import GeneratorMetric
+from mmgen_ada.image_size import parse_image_size, size_text
 from mmgen_ada.registry import LOOPS, MODELS
 
 NOISE_MODES = ('random', 'const', 'none')
@@ -143,14 +144,20 @@ class GenEvalLoop(BaseLoop):
                 metric.feature_extractor_cfg).eval()
         return self._extractors[key].to(device)
 
-    def _dataset_fingerprint(self) -> Tuple[str, int]:
-        """(fingerprint, resolution) of the real dataset, computed once."""
+    def _dataset_fingerprint(self) -> Tuple[str, Union[int, str]]:
+        """(fingerprint, resolution) of the real dataset, computed once.
+
+        The resolution is the side of square data (as cache keys always
+        were) and ``'HxW'`` for rectangular data.
+        """
         if self._fingerprint is None:
             dataset = self.dataloader.dataset
             resolution = getattr(dataset, 'resolution', None)
             if resolution is None:
-                resolution = int(dataset[0]['inputs'].shape[-1])
-            self._fingerprint = (dataset_fingerprint(dataset), int(resolution))
+                resolution = tuple(dataset[0]['inputs'].shape[-2:])
+            hw = parse_image_size(resolution, 'dataset resolution', 1)
+            key = hw[0] if hw[0] == hw[1] else size_text(hw)
+            self._fingerprint = (dataset_fingerprint(dataset), key)
         return self._fingerprint
 
     @staticmethod

@@ -13,6 +13,7 @@ from mmengine.dist import get_world_size
 from mmengine.hooks import CheckpointHook
 from mmengine.model import is_model_wrapper
 
+from mmgen_ada.image_size import compact_size, parse_image_size
 from mmgen_ada.models.ada.augment_presets import ALL_OPS
 
 
@@ -26,6 +27,19 @@ def _sizes(module, *names) -> Optional[int]:
         if value is not None:
             return int(value)
     return None
+
+
+def _image_hw(module) -> Optional[Tuple[int, int]]:
+    """A G's or D's ``(H, W)`` from ``out_size``/``in_size`` (n or (H, W))."""
+    for name in ('out_size', 'in_size'):
+        value = getattr(module, name, None)
+        if value is not None:
+            return parse_image_size(value, name, 1)
+    return None
+
+
+def _wxh(hw: Tuple[int, int]) -> str:
+    return f'{hw[1]}x{hw[0]}'
 
 
 def check_data_matches_model(dataset, model) -> List[str]:
@@ -46,19 +60,23 @@ def check_data_matches_model(dataset, model) -> List[str]:
     model = _unwrap(model)
     gen, disc = _unwrap(model.generator), _unwrap(model.discriminator)
     root = getattr(dataset, 'data_root', type(dataset).__name__)
-    res = dataset.resolution
-    for name, module, key, attrs in (
-            ('generator', gen, 'model.generator.out_size', ('out_size', )),
-            ('discriminator', disc, 'model.discriminator.in_size',
-             ('in_size', ))):
-        size = _sizes(module, *attrs)
-        if size is not None and size != res:
+    data_hw = _dataset_hw(dataset)
+    res = compact_size(data_hw)
+    for name, module, key in (('generator', gen, 'model.generator.out_size'),
+                              ('discriminator', disc,
+                               'model.discriminator.in_size')):
+        hw = _image_hw(module)
+        if hw is not None and hw != data_hw:
+            size = compact_size(hw)
+            option = f'{res}' if isinstance(res, int) else \
+                f'"({res[0]}, {res[1]})"'
             raise ValueError(
-                f'dataset {root} has {res}x{res} images but the {name} is '
-                f'built for {size}x{size} ({key}={size}); use a config for '
-                f'{res}x{res}, --cfg-options {key}={res}, train with --cfg '
-                'auto (sizes from the data), or resize the data with '
-                f'tools/dataset_tool.py --resolution {size}')
+                f'dataset {root} has {_wxh(data_hw)} images (width x height) '
+                f'but the {name} is built for {_wxh(hw)} ({key}={size!r}, '
+                f'(H, W) = {hw}); use a config for {_wxh(data_hw)}, '
+                f'--cfg-options {key}={option}, train with --cfg auto (sizes '
+                'from the data), or resize the data with '
+                f'tools/dataset_tool.py --resolution {_wxh(hw)}')
     channels = dataset.num_channels
     for name, module, key, attrs in (
             ('generator', gen, 'model.generator.out_channels',
@@ -209,7 +227,7 @@ def run_summary(runner, world_size: Optional[int] = None
 
     rows = [
         ('images', f'{images} from {dataset.data_root}'),
-        ('resolution', f'{dataset.resolution}x{dataset.resolution}'),
+        ('resolution', f'{_wxh(_dataset_hw(dataset))} (width x height)'),
         ('channels', str(dataset.num_channels)),
         ('labels', labels),
         ('mirror', 'yes' if dataset.mirror else 'no'),
@@ -230,3 +248,12 @@ def run_summary(runner, world_size: Optional[int] = None
     lines += [f'{k:<{width}} : {v}' for k, v in rows]
     lines.append('-' * 67)
     return '\n'.join(lines), warnings
+
+
+def _dataset_hw(dataset) -> Tuple[int, int]:
+    """The dataset's ``(H, W)``: ``image_hw``, else from ``resolution``."""
+    hw = getattr(dataset, 'image_hw', None)
+    if hw is not None:
+        return tuple(hw)
+    res = dataset.resolution
+    return (res, res) if isinstance(res, int) else tuple(res)

@@ -6,7 +6,7 @@ import os
 import os.path as osp
 import uuid
 from abc import abstractmethod
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Union
 
 import numpy as np
 import torch
@@ -203,7 +203,7 @@ class GenerativeMetric(BaseMetric):
         self.fake_results.extend(feats.detach().float().cpu().numpy())
 
     # ----------------------------------------------------------- real cache
-    def real_key(self, dataset_fingerprint: str, resolution: int,
+    def real_key(self, dataset_fingerprint: str, resolution: Union[int, str],
                  extractor_name: str) -> str:
         """Digest naming this metric's real statistics.
 
@@ -222,7 +222,8 @@ class GenerativeMetric(BaseMetric):
             sort_keys=True)
         return hashlib.sha1(key.encode('utf-8')).hexdigest()[:20]
 
-    def cache_file(self, dataset_fingerprint: str, resolution: int,
+    def cache_file(self, dataset_fingerprint: str,
+                   resolution: Union[int, str],
                    extractor_name: str) -> Optional[str]:
         """Path of this metric's real statistics, or None (no caching).
 
@@ -238,7 +239,8 @@ class GenerativeMetric(BaseMetric):
             f'{self.payload_kind}-{extractor_name}-{self.real_target}-'
             f'{resolution}px-{digest}.npz')
 
-    def load_real_cache(self, dataset_fingerprint: str, resolution: int,
+    def load_real_cache(self, dataset_fingerprint: str,
+                        resolution: Union[int, str],
                         extractor_name: str) -> bool:
         """Reuse real statistics from memory or disk; all ranks agree.
 

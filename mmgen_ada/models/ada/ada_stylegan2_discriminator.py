@@ -5,6 +5,7 @@ from typing import Mapping, Optional, Union
 
 import torch
 
+from mmgen_ada.image_size import SizeArg
 from mmgen_ada.models.mmagic_compat import load_pretrained
 from mmgen_ada.registry import MODELS
 from ..stylegan2.stylegan2_discriminator import StyleGAN2Discriminator
@@ -26,7 +27,8 @@ class ADAStyleGAN2Discriminator(StyleGAN2Discriminator):
     ``r_t`` when ``data_aug`` is an :class:`ADAAug`.
 
     Args:
-        in_size (int): Input resolution, see :class:`StyleGAN2Discriminator`.
+        in_size (int | tuple[int, int]): Input size ``n`` or ``(H, W)``, see
+            :class:`StyleGAN2Discriminator`.
         data_aug (dict | None): Config of an :class:`ADAAug` or a
             :class:`~mmgen_ada.models.diffaugment.DiffAugment` (fixed
             strength, records nothing) built with ``MODELS``; None disables
@@ -40,7 +42,7 @@ class ADAStyleGAN2Discriminator(StyleGAN2Discriminator):
     """
 
     def __init__(self,
-                 in_size: int,
+                 in_size: SizeArg,
                  data_aug: Optional[Mapping] = DEFAULT_DATA_AUG,
                  pretrained: Optional[dict] = None,
                  **kwargs) -> None:
@@ -68,8 +70,8 @@ class ADAStyleGAN2Discriminator(StyleGAN2Discriminator):
         """Augment, then score images.
 
         Args:
-            img (Tensor): Images ``(N, img_channels, in_size, in_size)`` in
-                ``[-1, 1]``.
+            img (Tensor): Images ``(N, img_channels, H, W)``, ``(H, W) =
+                in_hw``, in ``[-1, 1]``.
             c (Tensor | None): Labels ``(N, cond_size)``; None when
                 unconditional.
             is_real (bool): True for a discriminator pass on real images;

@@ -1,7 +1,7 @@
 # Copyright (c) mmgen-ada contributors. All rights reserved.
 """Blocks of the StyleGAN2 discriminator (NVlabs layout)."""
 import math
-from typing import Optional
+from typing import Optional, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -22,7 +22,7 @@ class DiscriminatorBlock(nn.Module):
         in_channels (int): Input channels, 0 for the first block (image in).
         tmp_channels (int): Channels after ``fromrgb`` / ``conv0``.
         out_channels (int): Output channels.
-        resolution (int): Input resolution; output is half of it.
+        resolution (int): Input scale (the shorter side); both sides halve.
         img_channels (int): Image channels.
         first_layer_idx (int): Global index of this block's first layer.
         resample_filter (Tensor): 2-D FIR filter (``setup_filter`` output).
@@ -110,14 +110,14 @@ class DiscriminatorBlock(nn.Module):
         """Run the block.
 
         Args:
-            x (Tensor | None): Features (N, in_channels, R, R); None for the
+            x (Tensor | None): Features (N, in_channels, H, W); None for the
                 first block.
-            img (Tensor | None): Images (N, img_channels, R, R) for the first
+            img (Tensor | None): Images (N, img_channels, H, W) for the first
                 block, else None.
             force_fp32 (bool): Disable float16. Defaults to False.
 
         Returns:
-            Tensor: (N, out_channels, R/2, R/2), float16 in fp16 blocks.
+            Tensor: (N, out_channels, H/2, W/2), float16 in fp16 blocks.
         """
         device = (img if self.in_channels == 0 else x).device
         use_fp16 = use_float16(self.use_fp16, force_fp32, device)
@@ -178,11 +178,15 @@ class MinibatchStdLayer(nn.Module):
 class DiscriminatorEpilogue(nn.Module):
     """4x4 head: mbstd, 3x3 conv, fc, output (with label projection).
 
+    A rectangular discriminator's head takes its ``4 x 4*aspect`` map, so
+    ``fc`` has ``in_channels * H * W`` inputs.
+
     Args:
         in_channels (int): Feature channels at 4x4.
         cmap_dim (int): Dimension of the mapped label; 0 = unconditional
             (output (N, 1)).
-        resolution (int): Input resolution (4).
+        resolution (int | tuple[int, int]): Input size, 4 or ``(H, W)``.
+            Defaults to 4.
         mbstd_group_size (int | None): Minibatch-std group size.
         mbstd_num_channels (int): Minibatch-std maps; 0 disables the layer.
         conv_clamp (float | None): Clamp of the conv output.
@@ -191,12 +195,15 @@ class DiscriminatorEpilogue(nn.Module):
     def __init__(self,
                  in_channels: int,
                  cmap_dim: int,
-                 resolution: int = 4,
+                 resolution: Union[int, Tuple[int, int]] = 4,
                  mbstd_group_size: Optional[int] = 4,
                  mbstd_num_channels: int = 1,
                  conv_clamp: Optional[float] = None):
         super().__init__()
         self.cmap_dim = cmap_dim
+        if isinstance(resolution, int):
+            resolution = (resolution, resolution)
+        self.resolution = tuple(resolution)  # (H, W)
         self.mbstd = MinibatchStdLayer(
             mbstd_group_size,
             mbstd_num_channels) if mbstd_num_channels > 0 else None
@@ -207,13 +214,15 @@ class DiscriminatorEpilogue(nn.Module):
             activation='lrelu',
             conv_clamp=conv_clamp)
         self.fc = EqualizedLinear(
-            in_channels * resolution**2, in_channels, activation='lrelu')
+            in_channels * self.resolution[0] * self.resolution[1],
+            in_channels,
+            activation='lrelu')
         self.out = EqualizedLinear(in_channels, cmap_dim or 1)
 
     def forward(self,
                 x: torch.Tensor,
                 cmap: Optional[torch.Tensor] = None) -> torch.Tensor:
-        """(N, C, 4, 4), cmap (N, cmap_dim) | None -> logits (N, 1)."""
+        """(N, C, H, W), cmap (N, cmap_dim) | None -> logits (N, 1)."""
         dtype = self.fc.weight.dtype  # never float16, as NVlabs
         with autocast_disabled(x.device):
             x = x.to(dtype)

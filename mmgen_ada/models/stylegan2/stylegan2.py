@@ -337,7 +337,9 @@ class StyleGAN2(BaseModel):
                  ('cond_size', 'cond_size', 'label dimension'))
         for g_key, d_key, what in pairs:
             g_val, d_val = getattr(G, g_key, None), getattr(D, d_key, None)
-            known = isinstance(g_val, int) and isinstance(d_val, int)
+            # Sizes are an int (square) or an (H, W) tuple on both sides.
+            known = isinstance(g_val, (int, tuple)) and isinstance(
+                d_val, (int, tuple))
             if known and g_val != d_val:
                 raise ValueError(
                     f'model.generator.{g_key}={g_val} but '

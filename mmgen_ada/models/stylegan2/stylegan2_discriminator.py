@@ -1,11 +1,14 @@
 # Copyright (c) mmgen-ada contributors. All rights reserved.
 """StyleGAN2 discriminator (residual or 'orig'), as in NVlabs
 StyleGAN2-ADA."""
+import math
 from typing import Optional, Sequence
 
 import torch
 from mmengine.model import BaseModule
 
+from mmgen_ada.image_size import (SizeArg, aspect_factors, compact_size,
+                                  parse_image_size)
 from mmgen_ada.models.argument_checks import check_real
 from mmgen_ada.models.mmagic_compat import (colour_flag_is_identity,
                                             fp16_scales, load_pretrained,
@@ -15,7 +18,7 @@ from mmgen_ada.ops import setup_filter
 from mmgen_ada.registry import MODELS
 from .discriminator_blocks import DiscriminatorBlock, DiscriminatorEpilogue
 from .mapping_network import MappingNetwork
-from .stylegan2_modules import check_resolution, stylegan2_channels
+from .stylegan2_modules import stylegan2_channels
 
 
 @MODELS.register_module()
@@ -30,8 +33,14 @@ class StyleGAN2Discriminator(BaseModule):
     ``<out(x), cmap> / sqrt(cmap_dim)``. The state dict equals NVlabs'
     except that ``b4`` is named ``epilogue`` (see :mod:`.nvlabs_state_dict`).
 
+    A rectangular ``in_size=(H, W)`` has the blocks and channels of a
+    ``min(H, W)`` square discriminator; each block halves both sides, so the
+    epilogue sees a ``4 x 4*W/H`` (or ``4*H/W x 4``) map and its ``fc``
+    takes ``channels * 16 * aspect`` features.
+
     Args:
-        in_size (int): Input resolution, a power of two >= 8.
+        in_size (int | tuple[int, int]): Input size: a power of two >= 8
+            (square) or ``(H, W)``, height first, both sides >= 8.
         img_channels (int): Image channels. Defaults to 3.
         cond_size (int | None): Label channels; 0 or None = unconditional.
             Defaults to 0.
@@ -84,7 +93,7 @@ class StyleGAN2Discriminator(BaseModule):
     """
 
     def __init__(self,
-                 in_size: int,
+                 in_size: SizeArg,
                  img_channels: int = 3,
                  cond_size: Optional[int] = 0,
                  cond_mapping_channels: Optional[int] = None,
@@ -126,9 +135,8 @@ class StyleGAN2Discriminator(BaseModule):
                              "(NVlabs' 'skip' is not implemented), got "
                              f'{architecture!r}.')
         self.architecture = architecture
-        log2 = check_resolution(in_size, 'in_size')
-        if in_size < 8:
-            raise ValueError(f'in_size must be >= 8, got {in_size}.')
+        in_hw = parse_image_size(in_size, 'in_size', min_side=8)
+        log2 = int(math.log2(min(in_hw)))
         num_fp16_scales = fp16_scales(name, fp16_enabled, num_fp16_scales,
                                       log2 - 2)
         cond_size = cond_size or 0
@@ -147,7 +155,8 @@ class StyleGAN2Discriminator(BaseModule):
             raise ValueError('mbstd_group_size must be None or an int >= 1, '
                              f'got {mbstd_group_size!r}.')
         check_real('conv_clamp', conv_clamp, 0, low_open=True, allow_none=True)
-        self.in_size = in_size
+        self.in_size = compact_size(in_hw)  # n when square, else (H, W)
+        self.in_hw = in_hw
         self.img_channels = img_channels
         self.cond_size = cond_size
         self.block_resolutions = [2**i for i in range(log2, 2, -1)]
@@ -164,7 +173,7 @@ class StyleGAN2Discriminator(BaseModule):
         layer_idx = 0
         for res in self.block_resolutions:
             block = DiscriminatorBlock(
-                channels[res] if res < in_size else 0,
+                channels[res] if res < min(in_hw) else 0,
                 channels[res],
                 channels[res // 2],
                 res,
@@ -188,6 +197,7 @@ class StyleGAN2Discriminator(BaseModule):
         self.epilogue = DiscriminatorEpilogue(
             channels[4],
             cmap_dim,
+            resolution=tuple(4 * a for a in aspect_factors(in_hw)),
             mbstd_group_size=mbstd_group_size,
             mbstd_num_channels=mbstd_num_channels,
             conv_clamp=conv_clamp)
@@ -201,8 +211,8 @@ class StyleGAN2Discriminator(BaseModule):
         """Score images.
 
         Args:
-            img (Tensor): Images (N, img_channels, in_size, in_size), in
-                [-1, 1].
+            img (Tensor): Images (N, img_channels, H, W) with ``(H, W) =
+                in_hw``, in [-1, 1].
             c (Tensor | None): Labels (N, cond_size); None (or (N, 0)) when
                 unconditional.
             force_fp32 (bool): Disable float16 blocks. Defaults to False.
@@ -233,27 +243,30 @@ class StyleGAN2Discriminator(BaseModule):
         return self.epilogue(x, cmap)
 
     def check_input_shape(self, img: torch.Tensor, is_real: bool) -> None:
-        """Raise unless ``img`` is ``(N, img_channels, in_size, in_size)``.
+        """Raise unless ``img`` is ``(N, img_channels, H, W)``, ``in_hw``.
 
         The message says where the images came from (the dataset when
         ``is_real``, else the generator) and what to change.
         """
-        expected = (self.img_channels, self.in_size, self.in_size)
+        expected = (self.img_channels, *self.in_hw)
         if img.ndim == 4 and tuple(img.shape[1:]) == expected:
             return
         shape = tuple(img.shape)
+        height, width = self.in_hw
+        option = str(height) if height == width else \
+            f'{width}x{height} (WxH)'
         got = f'img must be (N, {", ".join(map(str, expected))}), got {shape}'
         if is_real:
             raise ValueError(
                 f'{got}: the real images from the dataset do not fit the '
-                f'discriminator (in_size={self.in_size}, img_channels='
+                f'discriminator (in_size={self.in_size!r}, img_channels='
                 f'{self.img_channels}). Set model.discriminator.in_size and '
                 'model.generator.out_size (and img_channels/out_channels) '
-                "to the dataset's, or convert the data with "
-                f'tools/dataset_tool.py --resolution {self.in_size}.')
+                "to the dataset's (H, W), or convert the data with "
+                f'tools/dataset_tool.py --resolution {option}.')
         raise ValueError(
             f'{got}: the generated (fake) images do not fit the '
-            f'discriminator (in_size={self.in_size}, img_channels='
+            f'discriminator (in_size={self.in_size!r}, img_channels='
             f'{self.img_channels}). Set model.generator.out_size and '
             'out_channels to model.discriminator.in_size and img_channels.')
 

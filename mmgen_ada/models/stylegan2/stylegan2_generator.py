@@ -1,10 +1,12 @@
 # Copyright (c) mmgen-ada contributors. All rights reserved.
 """StyleGAN2 generator (Karras et al. 2020), as in NVlabs StyleGAN2-ADA."""
+import math
 from typing import Optional, Sequence
 
 import torch
 from mmengine.model import BaseModule
 
+from mmgen_ada.image_size import SizeArg, compact_size, parse_image_size
 from mmgen_ada.models.argument_checks import check_real
 from mmgen_ada.models.mmagic_compat import (colour_flag_is_identity,
                                             fp16_scales, load_pretrained,
@@ -14,7 +16,7 @@ from mmgen_ada.models.mmagic_compat import (colour_flag_is_identity,
 from mmgen_ada.ops import setup_filter
 from mmgen_ada.registry import MODELS
 from .mapping_network import MappingNetwork
-from .stylegan2_modules import check_resolution, stylegan2_channels
+from .stylegan2_modules import stylegan2_channels
 from .synthesis_network import SynthesisNetwork
 
 
@@ -27,8 +29,14 @@ class StyleGANv2Generator(BaseModule):
     gains, so :mod:`.nvlabs_state_dict` converts official weights by
     renaming. Argument names follow MMagic's ``StyleGANv2Generator``.
 
+    A rectangular generator (``out_size=(H, W)``, both powers of two, aspect
+    at most 4:1) starts from a ``4 x 4*W/H`` (or ``4*H/W x 4``) constant and
+    doubles both sides per block; its blocks and channels are those of a
+    ``min(H, W)`` square generator (see :class:`SynthesisNetwork`).
+
     Args:
-        out_size (int): Output resolution, a power of two >= 4.
+        out_size (int | tuple[int, int]): Output size: a power of two >= 4
+            (square) or ``(H, W)``, height first.
         style_channels (int): Channels of ``w``. Defaults to 512.
         noise_size (int | None): Channels of ``z``; None = ``style_channels``.
             Defaults to None.
@@ -84,7 +92,7 @@ class StyleGANv2Generator(BaseModule):
     """
 
     def __init__(self,
-                 out_size: int,
+                 out_size: SizeArg,
                  style_channels: int = 512,
                  noise_size: Optional[int] = None,
                  out_channels: int = 3,
@@ -111,7 +119,8 @@ class StyleGANv2Generator(BaseModule):
                  fixed_noise: bool = False,
                  pretrained: Optional[dict] = None):
         super().__init__(init_cfg=init_cfg)
-        log2 = check_resolution(out_size, 'out_size')
+        out_hw = parse_image_size(out_size, 'out_size')
+        log2 = int(math.log2(min(out_hw)))
         name = type(self).__name__
         resample_filter = resample_filter_from_blur_kernel(
             name, blur_kernel, resample_filter)
@@ -143,7 +152,8 @@ class StyleGANv2Generator(BaseModule):
         check_real('w_avg_beta', w_avg_beta, 0, 1)
         check_real('lr_mlp', lr_mlp, 0, low_open=True)
         check_real('conv_clamp', conv_clamp, 0, low_open=True, allow_none=True)
-        self.out_size = out_size
+        self.out_size = compact_size(out_hw)  # n when square, else (H, W)
+        self.out_hw = out_hw
         self.style_channels = style_channels
         self.noise_size = noise_size
         self.out_channels = out_channels
@@ -155,7 +165,7 @@ class StyleGANv2Generator(BaseModule):
                                       channel_multiplier)
         self.synthesis = SynthesisNetwork(
             style_channels,
-            out_size,
+            self.out_size,
             out_channels,
             channels,
             setup_filter(list(resample_filter)),
@@ -222,8 +232,8 @@ class StyleGANv2Generator(BaseModule):
             noise_mode (str): 'random', 'const' or 'none'.
 
         Returns:
-            Tensor: Float32 images (N, out_channels, out_size, out_size),
-            roughly in [-1, 1].
+            Tensor: Float32 images (N, out_channels, H, W) with
+            ``(H, W) = out_hw``, roughly in [-1, 1].
         """
         ws = self.mapping(
             z,

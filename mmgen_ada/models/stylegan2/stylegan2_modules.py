@@ -66,13 +66,6 @@ def stylegan2_channels(
     return channels
 
 
-def check_resolution(size: int, name: str) -> int:
-    """Return ``log2(size)`` for a power of two >= 4, else raise."""
-    if not isinstance(size, int) or size < 4 or size & (size - 1):
-        raise ValueError(f'{name} must be a power of two >= 4, got {size!r}.')
-    return int(math.log2(size))
-
-
 def normalize_2nd_moment(x: torch.Tensor,
                          dim: int = 1,
                          eps: float = 1e-8) -> torch.Tensor:

@@ -6,11 +6,12 @@ Module and parameter names (``b{res}.conv0``, ``conv1``, ``torgb``,
 NVlabs StyleGAN2-ADA state dict, so converting weights is mostly renaming.
 """
 import math
-from typing import Dict, Optional, Tuple
+from typing import Dict, Optional, Tuple, Union
 
 import torch
 import torch.nn as nn
 
+from mmgen_ada.image_size import SizeArg, aspect_factors, parse_image_size
 from mmgen_ada.ops import bias_act, upsample2d
 from .mixed_precision import autocast_disabled, use_float16
 from .stylegan2_modules import ACT_GAINS, EqualizedLinear, modulated_conv2d
@@ -25,7 +26,8 @@ class SynthesisLayer(nn.Module):
         in_channels (int): Input channels.
         out_channels (int): Output channels.
         style_channels (int): Channels of ``w``.
-        resolution (int): Output resolution.
+        resolution (int | tuple[int, int]): Output size, ``n`` (square) or
+            ``(H, W)``; the shape of the noise maps.
         up (int): 1, or 2 to upsample (transposed conv + FIR filter).
             Defaults to 1.
         resample_filter (Tensor | None): FIR filter for ``up=2``.
@@ -37,13 +39,13 @@ class SynthesisLayer(nn.Module):
                  in_channels: int,
                  out_channels: int,
                  style_channels: int,
-                 resolution: int,
+                 resolution: Union[int, Tuple[int, int]],
                  up: int = 1,
                  resample_filter: Optional[torch.Tensor] = None,
                  conv_clamp: Optional[float] = None,
                  kernel_size: int = 3):
         super().__init__()
-        self.resolution = resolution
+        self.resolution = parse_image_size(resolution, 'resolution')  # (H, W)
         self.up = up
         self.conv_clamp = conv_clamp
         self.padding = kernel_size // 2
@@ -57,8 +59,7 @@ class SynthesisLayer(nn.Module):
         self.affine = EqualizedLinear(style_channels, in_channels, bias_init=1)
         self.weight = nn.Parameter(
             torch.randn([out_channels, in_channels, kernel_size, kernel_size]))
-        self.register_buffer('noise_const',
-                             torch.randn([resolution, resolution]))
+        self.register_buffer('noise_const', torch.randn(self.resolution))
         self.noise_strength = nn.Parameter(torch.zeros([]))
         self.bias = nn.Parameter(torch.zeros([out_channels]))
 
@@ -68,12 +69,12 @@ class SynthesisLayer(nn.Module):
                 noise_mode: str = 'random',
                 fused_modconv: bool = True,
                 gain: float = 1.) -> torch.Tensor:
-        """(N, I, R / up, R / up), w (N, style_channels) -> (N, O, R, R)."""
+        """(N, I, H / up, W / up), w (N, style_channels) -> (N, O, H, W)."""
         styles = self.affine(w)  # [NI]
         noise = None
         if noise_mode == 'random':
             noise = torch.randn(
-                [x.shape[0], 1, self.resolution, self.resolution],
+                [x.shape[0], 1, *self.resolution],
                 device=x.device) * self.noise_strength  # [N1HW]
         elif noise_mode == 'const':
             noise = self.noise_const * self.noise_strength  # [HW]
@@ -98,7 +99,7 @@ class SynthesisLayer(nn.Module):
     def extra_repr(self) -> str:
         out_c, in_c, k, _ = self.weight.shape
         return (f'{in_c}, {out_c}, kernel_size={k}, '
-                f'resolution={self.resolution}, up={self.up}, '
+                f'resolution={_size_repr(self.resolution)}, up={self.up}, '
                 f'conv_clamp={self.conv_clamp}')
 
 
@@ -148,7 +149,8 @@ class ToRGBLayer(nn.Module):
 class SynthesisBlock(nn.Module):
     """One resolution of the skip generator: (up-)conv, conv, ToRGB.
 
-    The 4x4 block starts from a learned constant and has one conv; others
+    The first block (4x4, or ``4 x 4*aspect`` for a rectangular generator)
+    starts from a learned constant and has one conv; others
     upsample with ``conv0`` (up=2). The running image is FIR-upsampled and
     the block's ToRGB output added (skip architecture).
 
@@ -156,7 +158,8 @@ class SynthesisBlock(nn.Module):
         in_channels (int): Input channels, 0 for the first (4x4) block.
         out_channels (int): Output channels.
         style_channels (int): Channels of ``w``.
-        resolution (int): Output resolution of the block.
+        resolution (int | tuple[int, int]): Output size of the block, ``n``
+            or ``(H, W)``.
         img_channels (int): Image channels.
         resample_filter (Tensor): 2-D FIR filter (``setup_filter`` output).
         conv_clamp (float | None): Clamp of conv outputs. Defaults to None.
@@ -169,21 +172,21 @@ class SynthesisBlock(nn.Module):
                  in_channels: int,
                  out_channels: int,
                  style_channels: int,
-                 resolution: int,
+                 resolution: Union[int, Tuple[int, int]],
                  img_channels: int,
                  resample_filter: torch.Tensor,
                  conv_clamp: Optional[float] = None,
                  use_fp16: bool = False):
         super().__init__()
         self.in_channels = in_channels
-        self.resolution = resolution
+        self.resolution = parse_image_size(resolution, 'resolution')  # (H, W)
         self.img_channels = img_channels
         self.use_fp16 = use_fp16
         self.register_buffer(
             'resample_filter', resample_filter, persistent=False)
         if in_channels == 0:
             self.const = nn.Parameter(
-                torch.randn([out_channels, resolution, resolution]))
+                torch.randn([out_channels, *self.resolution]))
         else:
             self.conv0 = SynthesisLayer(
                 in_channels,
@@ -216,9 +219,9 @@ class SynthesisBlock(nn.Module):
         """Run the block.
 
         Args:
-            x (Tensor | None): Features (N, in_channels, R/2, R/2); None for
+            x (Tensor | None): Features (N, in_channels, H/2, W/2); None for
                 the first block.
-            img (Tensor | None): Image so far (N, img_channels, R/2, R/2),
+            img (Tensor | None): Image so far (N, img_channels, H/2, W/2),
                 float32; None for the first block.
             ws (Tensor): Styles (N, num_conv + num_torgb, style_channels).
             noise_mode (str): 'random', 'const' or 'none'.
@@ -227,8 +230,8 @@ class SynthesisBlock(nn.Module):
                 mode for float32 or batch size 1).
 
         Returns:
-            tuple[Tensor, Tensor]: Features (N, out_channels, R, R), float16
-            in a float16 block, and the float32 image (N, img_channels, R, R).
+            tuple[Tensor, Tensor]: Features (N, out_channels, H, W), float16
+            in a float16 block, and the float32 image (N, img_channels, H, W).
         """
         use_fp16 = use_float16(self.use_fp16, force_fp32, ws.device)
         with autocast_disabled(ws.device):
@@ -267,11 +270,19 @@ class SynthesisBlock(nn.Module):
 class SynthesisNetwork(nn.Module):
     """Stack of :class:`SynthesisBlock` from 4x4 to ``out_size``.
 
+    A rectangular ``out_size=(H, W)`` starts from a ``4*H/s x 4*W/s``
+    constant (``s = min(H, W)``) and doubles both sides per block, so there
+    is one block per power of two of the shorter side. Blocks are named and
+    given channels by their shorter side (``b4``, ``b8``, ..., ``b{s}``),
+    as the blocks of an ``s x s`` generator.
+
     Args:
         style_channels (int): Channels of ``w``.
-        out_size (int): Output resolution (power of two >= 4).
+        out_size (int | tuple[int, int]): Output size, a power of two >= 4
+            or ``(H, W)`` (see :mod:`mmgen_ada.image_size`).
         out_channels (int): Image channels.
-        channels (dict[int, int]): Feature channels per resolution.
+        channels (dict[int, int]): Feature channels per block, keyed by the
+            block's shorter side.
         resample_filter (Tensor): 2-D FIR filter (``setup_filter`` output).
         conv_clamp (float | None): Clamp of conv outputs. Defaults to None.
         num_fp16_scales (int): Run the highest ``num_fp16_scales``
@@ -281,7 +292,7 @@ class SynthesisNetwork(nn.Module):
 
     def __init__(self,
                  style_channels: int,
-                 out_size: int,
+                 out_size: SizeArg,
                  out_channels: int,
                  channels: Dict[int, int],
                  resample_filter: torch.Tensor,
@@ -289,8 +300,10 @@ class SynthesisNetwork(nn.Module):
                  num_fp16_scales: int = 0):
         super().__init__()
         self.style_channels = style_channels
+        self.out_hw = parse_image_size(out_size, 'out_size')
         self.out_size = out_size
-        log2 = int(math.log2(out_size))
+        aspect_h, aspect_w = aspect_factors(self.out_hw)
+        log2 = int(math.log2(min(self.out_hw)))
         self.block_resolutions = [2**i for i in range(2, log2 + 1)]
         fp16_resolution = max(2**(log2 + 1 - num_fp16_scales), 8)
         self.num_ws = 0
@@ -298,8 +311,7 @@ class SynthesisNetwork(nn.Module):
             block = SynthesisBlock(
                 channels[res // 2] if res > 4 else 0,
                 channels[res],
-                style_channels,
-                res,
+                style_channels, (res * aspect_h, res * aspect_w),
                 out_channels,
                 resample_filter,
                 conv_clamp=conv_clamp,
@@ -324,8 +336,8 @@ class SynthesisNetwork(nn.Module):
                 None = eval: fused, train: not fused (as NVlabs).
 
         Returns:
-            Tensor: Float32 images (N, out_channels, out_size, out_size),
-            roughly in [-1, 1].
+            Tensor: Float32 images (N, out_channels, H, W), roughly in
+            [-1, 1].
         """
         if noise_mode not in NOISE_MODES:
             raise ValueError(f'noise_mode must be one of {NOISE_MODES}, '
@@ -343,3 +355,7 @@ class SynthesisNetwork(nn.Module):
             x, img = block(x, img, block_ws, noise_mode, force_fp32,
                            fused_modconv)
         return img
+
+
+def _size_repr(hw: Tuple[int, int]) -> str:
+    return str(hw[0]) if hw[0] == hw[1] else f'{hw[0]}x{hw[1]}'

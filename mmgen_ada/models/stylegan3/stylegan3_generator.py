@@ -249,6 +249,15 @@ class StyleGANv3Generator(BaseModule):
                  init_cfg: Optional[dict] = None,
                  pretrained: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
+        if isinstance(out_size, (tuple, list)):
+            raise ValueError(
+                f'StyleGANv3Generator: out_size must be an int (square '
+                f'images), got {out_size!r}. Rectangular StyleGAN3 output is '
+                'not supported: its synthesis input samples Fourier features '
+                'on a square grid and its alias-free filters (cutoffs, '
+                'sampling rates, margins) are designed per square side. For '
+                'rectangular data use StyleGANv2Generator with out_size=(H, '
+                'W) (docs/stylegan3.md), or crop/pad the data to square.')
         if out_size < 16 or out_size & (out_size - 1):
             raise ValueError(
                 f'out_size must be a power of two >= 16, got {out_size}')

@@ -31,7 +31,7 @@ def test_first_image_fixes_size():
             'square'):
         prep(Image.new('RGB', (4, 8)), 'b.png')
     with pytest.raises(
-            ImageDecodeError, match='c.png: side 12 is not a power'):
+            ImageDecodeError, match='c.png: size 12x12 .* power-of-two'):
         ImagePreparer()(Image.new('RGB', (12, 12)), 'c.png')
     # A later square image of another size is resized to the first's size.
     out, _ = prep(Image.new('RGB', (16, 16)), 'd.png')
@@ -122,3 +122,37 @@ def test_bad_arguments():
         ImagePreparer(8, 'crop')
     with pytest.raises(ValueError, match='unknown resize filter'):
         ImagePreparer(8, resize_filter='bicubic')
+
+
+def test_rectangular_output():
+    # A 40 x 10 (W x H) ramp in x; the target is 16 wide x 8 high (2:1).
+    ramp = np.tile(
+        np.arange(40, dtype=np.uint8)[None, :, None] * 6, (10, 1, 3))
+    prep = ImagePreparer((8, 16), 'center-crop', resize_filter='box')
+    out, _ = prep(Image.fromarray(ramp), 'wide.png')
+    # Centre crop 20 x 10 (columns 10..29), box-resized by 5/4 in x: each
+    # output pixel averages columns over 1.25 source pixels.
+    assert out.shape == (8, 16, 3)
+    expected = np.asarray(
+        Image.fromarray(ramp[:, 10:30]).resize((16, 8), Image.BOX))
+    np.testing.assert_array_equal(out, expected)
+    # A tall source is cropped in rows to the same 2:1 shape.
+    tall = np.zeros((64, 16, 3), np.uint8)
+    tall[28:36] = 200  # the central 8 rows
+    out, _ = prep(Image.fromarray(tall), 'tall.png')
+    np.testing.assert_array_equal(out, 200)
+    # Without a transform the aspect ratio must match; the first image fixes
+    # a rectangular size, a later one of the same aspect is resized.
+    free = ImagePreparer()
+    assert free(Image.new('RGB', (32, 16)), 'a.png')[0].shape == (16, 32, 3)
+    assert free.resolution == (16, 32)
+    assert free(Image.new('RGB', (64, 32)), 'b.png')[0].shape == (16, 32, 3)
+    with pytest.raises(
+            ImageDecodeError,
+            match=r'c\.png: image is 16x16, '
+            r'not 32x16 \(width x height\) in shape'):
+        free(Image.new('RGB', (16, 16)), 'c.png')
+    with pytest.raises(ValueError, match='center-crop-wide letterboxes'):
+        ImagePreparer((8, 16), 'center-crop-wide')
+    with pytest.raises(ValueError, match='aspect ratio 8:1'):
+        ImagePreparer((8, 64), 'center-crop')

@@ -58,3 +58,16 @@ def test_resolution_and_channel_mismatch_name_both():
     assert '--cfg auto' in msg
     with pytest.raises(ValueError, match='1-channel.*out_channels=3'):
         check_data_matches_model(_dataset(channels=1), _model())
+
+
+def test_rectangular_mismatch_names_width_x_height():
+    assert check_data_matches_model(
+        _dataset(res=(16, 32)), _model(size=(16, 32))) == []
+    with pytest.raises(ValueError) as err:
+        check_data_matches_model(_dataset(res=(16, 32)), _model(size=16))
+    msg = str(err.value)
+    assert '32x16 images (width x height)' in msg
+    assert 'model.generator.out_size=16' in msg
+    assert '--cfg-options model.generator.out_size="(16, 32)"' in msg
+    with pytest.raises(ValueError, match=r'built for 16x32 .*\(32, 16\)'):
+        check_data_matches_model(_dataset(res=(16, 32)), _model(size=(32, 16)))

@@ -204,8 +204,11 @@ def test_fp16_scales_stay_fp32_on_cpu():
 
 
 @pytest.mark.parametrize('kwargs,match', [
-    (dict(in_size=4), 'in_size must be >= 8'),
+    (dict(in_size=4), 'in_size must be a power of two >= 8'),
     (dict(in_size=24), 'in_size must be a power of two'),
+    (dict(in_size=(8, 4)), r'in_size must be a power of two >= 8'),
+    (dict(in_size=(8, 12)), r'in_size must be a power of two'),
+    (dict(in_size=(8, 64)), r'aspect ratio 8:1 is more than 4:1'),
     (dict(mbstd_group_size=0), 'mbstd_group_size'),
     (dict(freeze_layers=-1), 'freeze_layers'),
     (dict(conv_clamp=-1.), 'conv_clamp'),
@@ -239,3 +242,48 @@ def test_fp16_scales_on_cuda():
     (grad, ) = torch.autograd.grad(out16.sum(), img, create_graph=True)
     grad.square().sum().backward()
     assert torch.isfinite(D.b16.conv0.weight.grad).all()
+
+
+@pytest.mark.parametrize('hw', [(16, 32), (32, 16), (8, 32)])
+def test_rectangular_discriminator_shapes(hw):
+    h, w = hw
+    D = _tiny(in_size=hw, cond_size=3, mbstd_group_size=2)
+    square = _tiny(in_size=min(hw), cond_size=3, mbstd_group_size=2)
+    assert (D.in_size, D.in_hw) == (hw, hw)
+    assert D.block_resolutions == square.block_resolutions
+    epi = (4 * h // min(hw), 4 * w // min(hw))
+    assert D.epilogue.resolution == epi
+    channels = square.epilogue.conv.weight.shape[0]
+    assert D.epilogue.fc.weight.shape == (channels, channels * epi[0] * epi[1])
+    img, c = torch.randn(4, 3, h, w), torch.eye(3)[[0, 1, 2, 0]]
+    assert D(img, c).shape == (4, 1)
+    with pytest.raises(ValueError, match=rf'img must be \(N, 3, {h}, {w}\)'):
+        D(img.transpose(-1, -2), c)
+    with pytest.raises(ValueError, match=rf'--resolution {w}x{h} \(WxH\)'):
+        D.check_input_shape(torch.randn(4, 3, 8, 8), is_real=True)
+    fp16 = _tiny(in_size=hw, num_fp16_scales=2, conv_clamp=256.)
+    with torch.autocast('cpu', dtype=torch.float16):
+        logits = fp16(img)
+    assert logits.shape == (4, 1) and logits.dtype == torch.float32
+
+
+def test_rectangular_discriminator_is_the_transpose_of_its_transpose():
+    # Transposing every conv kernel, and reordering the fc columns that
+    # read the flattened (C, 4, 8) epilogue map, makes a (32, 16) D score
+    # transposed images exactly as the (16, 32) D scores the originals.
+    from .test_stylegan2_generator import _transposed_state
+    torch.manual_seed(0)
+    wide = _tiny(in_size=(16, 32), cond_size=3, mbstd_group_size=2)
+    with torch.no_grad():
+        for name, p in wide.named_parameters():
+            if name.endswith('bias'):
+                p.add_(0.2 * torch.randn(p.shape))
+    tall = _tiny(in_size=(32, 16), cond_size=3, mbstd_group_size=2)
+    tall.load_state_dict(_transposed_state(wide, fc_hw=(4, 8)))
+    img, c = torch.randn(4, 3, 16, 32), torch.eye(3)[[0, 1, 2, 0]]
+    a = wide(img, c)
+    torch.testing.assert_close(
+        tall(img.transpose(-1, -2).contiguous(), c), a, atol=1e-5, rtol=1e-5)
+    # The fc reordering matters: without it the scores differ.
+    tall.load_state_dict(_transposed_state(wide))
+    assert (tall(img.transpose(-1, -2).contiguous(), c) - a).abs().max() > 1e-3

@@ -242,6 +242,8 @@ def test_conv_clamp_bounds_layer_outputs():
 @pytest.mark.parametrize('kwargs,match', [
     (dict(out_size=48), 'out_size must be a power of two'),
     (dict(out_size=2), 'out_size must be a power of two'),
+    (dict(out_size=(16, 24)), 'out_size must be a power of two'),
+    (dict(out_size=(4, 32)), r'out_size=\(4, 32\): the aspect ratio 8:1'),
     (dict(mix_prob=1.5), 'mix_prob'),
     (dict(num_mlps=0), 'num_mlps'),
     (dict(cond_size=-1), 'cond_size'),
@@ -295,3 +297,68 @@ def test_fp16_scales_on_cuda():
     G.train()
     G(z).square().mean().backward()
     assert all(torch.isfinite(p.grad).all() for p in G.parameters())
+
+
+def _transposed_state(module, fc_hw=None):
+    """State dict of ``module`` for the transposed size: spatial tensors
+    (4-D conv weights, ``const`` (C, H, W), ``noise_const`` (H, W)) have
+    their last two axes swapped; ``fc_hw=(h, w)`` also reorders the
+    columns of ``epilogue.fc.weight``, which flattens a (C, h, w) map."""
+    state = {}
+    for name, t in module.state_dict().items():
+        if name.endswith('noise_const') or name.endswith('.const') or (
+                name.endswith('weight') and t.ndim == 4):
+            t = t.transpose(-1, -2).contiguous()
+        if fc_hw is not None and name == 'epilogue.fc.weight':
+            h, w = fc_hw
+            t = t.reshape(t.shape[0], -1, h, w).transpose(-1, -2)
+            t = t.reshape(t.shape[0], -1)
+        state[name] = t
+    return state
+
+
+@pytest.mark.parametrize('hw', [(16, 32), (32, 16), (8, 32)])
+def test_rectangular_generator_shapes(hw):
+    h, w = hw
+    G = _tiny(out_size=hw)
+    square = _tiny(out_size=min(hw))
+    assert (G.out_size, G.out_hw) == (hw, hw)
+    assert G.num_ws == square.num_ws
+    assert G.synthesis.block_resolutions == square.synthesis.block_resolutions
+    short = min(hw)
+    for name, t in G.state_dict().items():
+        ref = square.state_dict()[name].shape
+        if name.endswith(('const', 'noise_const')):
+            # Both sides of the square's map scaled to the aspect ratio.
+            assert t.shape[-2:] == (ref[-2] * h // short, ref[-1] * w // short)
+        else:
+            assert t.shape == ref, name
+    assert tuple(G.synthesis.b4.const.shape[1:]) == (4 * h // short,
+                                                     4 * w // short)
+    z = torch.randn(3, 16)
+    for noise_mode in ('random', 'const', 'none'):
+        assert G(z, noise_mode=noise_mode).shape == (3, 3, h, w)
+    assert G(z, truncation_psi=0.5, truncation_cutoff=2).shape == (3, 3, h, w)
+    ws = G.mix_styles(G.mapping(z))
+    assert G.synthesis(ws).shape == (3, 3, h, w)
+    fp16 = _tiny(out_size=hw, num_fp16_scales=2, conv_clamp=256.)
+    with torch.autocast('cpu', dtype=torch.float16):
+        img = fp16(z)
+    assert img.shape == (3, 3, h, w) and img.dtype == torch.float32
+
+
+def test_rectangular_generator_is_the_transpose_of_its_transpose():
+    # With every spatial tensor transposed, a (32, 16) generator computes
+    # the transpose of the (16, 32) one's images: a check, independent of
+    # the implementation, that no layer mixes up height and width.
+    torch.manual_seed(0)
+    wide = _perturb(_tiny(out_size=(16, 32)))
+    tall = _tiny(out_size=(32, 16))
+    tall.load_state_dict(_transposed_state(wide))
+    z = torch.randn(2, 16)
+    a = wide(z, noise_mode='const')
+    b = tall(z, noise_mode='const')
+    assert a.shape == (2, 3, 16, 32)
+    torch.testing.assert_close(b, a.transpose(-1, -2), atol=1e-5, rtol=1e-5)
+    # Not a trivial symmetry: the image itself is far from symmetric.
+    assert (a[..., :16] - a[..., 16:]).abs().max() > 0.1

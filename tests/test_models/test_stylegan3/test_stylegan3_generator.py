@@ -131,3 +131,13 @@ def test_backward_and_r1_style_double_backward():
                                 create_graph=True)
     grad.square().sum().backward()  # path-length style second order
     assert all(p.grad is not None for p in gen.synthesis.parameters())
+
+
+@pytest.mark.parametrize('out_size', [(16, 32), [32, 16], (16, 16)])
+def test_rectangular_out_size_is_refused_with_the_reason(out_size):
+    with pytest.raises(
+            ValueError,
+            match=r'out_size must be an int \(square images\).*Fourier '
+            r'features on a square grid.*StyleGANv2Generator with '
+            r'out_size=\(H, W\)'):
+        StyleGANv3Generator(out_size=out_size, style_channels=16)
