@@ -13,7 +13,8 @@ import torch.nn as nn
 
 from mmgen_ada.ops import bias_act, upsample2d
 from .mixed_precision import autocast_disabled, use_float16
-from .stylegan2_modules import ACT_GAINS, EqualizedLinear, modulated_conv2d
+from .stylegan2_modules import (ACT_GAINS, EqualizedLinear,
+                                choose_fused_modconv, modulated_conv2d)
 
 NOISE_MODES = ('random', 'const', 'none')
 
@@ -223,8 +224,8 @@ class SynthesisBlock(nn.Module):
             ws (Tensor): Styles (N, num_conv + num_torgb, style_channels).
             noise_mode (str): 'random', 'const' or 'none'.
             force_fp32 (bool): Disable float16. Defaults to False.
-            fused_modconv (bool | None): None = NVlabs' choice (fused in eval
-                mode for float32 or batch size 1).
+            fused_modconv (bool | None): None = what is faster on the
+                device (:func:`.stylegan2_modules.choose_fused_modconv`).
 
         Returns:
             tuple[Tensor, Tensor]: Features (N, out_channels, R, R), float16
@@ -245,8 +246,8 @@ class SynthesisBlock(nn.Module):
         img_dtype = self.conv1.weight.dtype
         dtype = torch.float16 if use_fp16 else img_dtype
         if fused_modconv is None:
-            fused_modconv = (not self.training) and (not use_fp16
-                                                     or ws.shape[0] == 1)
+            fused_modconv = choose_fused_modconv(ws.device, self.training,
+                                                 use_fp16, ws.shape[0])
         w_iter = iter(ws.unbind(dim=1))
         if self.in_channels == 0:
             x = self.const.to(dtype).unsqueeze(0).repeat(
@@ -321,7 +322,8 @@ class SynthesisNetwork(nn.Module):
                 ``noise_const`` buffers) or 'none'. Defaults to 'random'.
             force_fp32 (bool): Disable float16 blocks. Defaults to False.
             fused_modconv (bool | None): Force the modulated-conv variant;
-                None = eval: fused, train: not fused (as NVlabs).
+                None = :func:`.stylegan2_modules.choose_fused_modconv`
+                (CPU: not fused; CUDA: fused in eval, as NVlabs).
 
         Returns:
             Tensor: Float32 images (N, out_channels, out_size, out_size),
