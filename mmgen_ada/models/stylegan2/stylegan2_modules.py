@@ -8,15 +8,15 @@ balanced across layers. ``lr_multiplier`` additionally slows a layer down
 (0.01 in the mapping network) by storing ``randn / lr_multiplier`` and
 multiplying by ``lr_multiplier`` at run time.
 """
-import contextlib
 import math
-from typing import Dict, Iterator, Optional, Sequence
+from typing import Dict, Optional, Sequence
 
 import torch
 import torch.nn as nn
 
 from mmgen_ada.models.argument_checks import check_int
 from mmgen_ada.ops import bias_act
+from .baseline_path import in_baseline_path
 from .conv2d_resample import conv2d_resample
 
 #: Default output gains of the activations used here (He init: lrelu/relu
@@ -220,34 +220,13 @@ class EqualizedConv2d(nn.Module):
                 f'trainable={isinstance(self.weight, nn.Parameter)}')
 
 
-_baseline_depth = 0  # nesting depth of modconv_baseline()
-
-
-@contextlib.contextmanager
-def modconv_baseline() -> Iterator[None]:
-    """Run modulated convolutions as before the per-device choice.
-
-    Inside the block the demodulation coefficients are computed from the
-    per-sample kernels ``(N, O, I, kh, kw)`` (NVlabs' order of operations)
-    and :func:`choose_fused_modconv` applies NVlabs' rule on every device.
-    Same numbers up to float rounding; kept so that benchmarks
-    (``tools/analysis/benchmark_nets.py --baseline``) time the old path
-    beside the new one.
-    """
-    global _baseline_depth
-    _baseline_depth += 1
-    try:
-        yield
-    finally:
-        _baseline_depth -= 1
-
-
 def choose_fused_modconv(device: torch.device, training: bool,
                          use_fp16: bool, batch_size: int) -> bool:
     """Whether :func:`modulated_conv2d` should run fused (grouped conv).
 
-    * CUDA (and every device under :func:`modconv_baseline`): NVlabs' rule,
-      fused in eval mode for float32 layers or batch size 1, else not.
+    * CUDA (and every device under :func:`.baseline_path.baseline_path`):
+      NVlabs' rule, fused in eval mode for float32 layers or batch size 1,
+      else not.
     * CPU: never fused. oneDNN runs a grouped convolution with
       ``groups = N`` as ``N`` small convolutions with ``N`` weight
       reorders, while the non-fused form is one large convolution with a
@@ -264,7 +243,7 @@ def choose_fused_modconv(device: torch.device, training: bool,
     Returns:
         bool: True for the fused (grouped) form.
     """
-    if device.type == 'cpu' and not _baseline_depth:
+    if device.type == 'cpu' and not in_baseline_path():
         return False
     return (not training) and (not use_fp16 or batch_size == 1)
 
@@ -280,7 +259,7 @@ def _use_channels_last(x: torch.Tensor) -> bool:
     the double backward of the path-length phase).
     """
     return (x.device.type == 'cpu' and not torch.is_grad_enabled()
-            and not _baseline_depth)
+            and not in_baseline_path())
 
 
 def demodulation_coefficients(weight: torch.Tensor,
@@ -358,7 +337,7 @@ def modulated_conv2d(x: torch.Tensor,
 
     w = None  # per-sample kernels [NOIkk], formed only where needed
     dcoefs = None
-    if _baseline_depth and (demodulate or fused_modconv):
+    if in_baseline_path() and (demodulate or fused_modconv):
         w = weight.unsqueeze(0) * styles.reshape(batch_size, 1, -1, 1,
                                                  1)  # [NOIkk]
         if demodulate:

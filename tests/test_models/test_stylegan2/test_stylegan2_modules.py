@@ -7,10 +7,11 @@ import pytest
 import torch
 from scipy import signal
 
+from mmgen_ada.models.stylegan2.baseline_path import baseline_path
 from mmgen_ada.models.stylegan2.conv2d_resample import conv2d_resample
 from mmgen_ada.models.stylegan2.stylegan2_modules import (
     EqualizedConv2d, EqualizedLinear, choose_fused_modconv,
-    demodulation_coefficients, modconv_baseline, modulated_conv2d,
+    demodulation_coefficients, modulated_conv2d,
     normalize_2nd_moment, stylegan2_channels)
 from mmgen_ada.ops import setup_filter
 
@@ -133,7 +134,7 @@ def test_modulated_conv2d_up_matches_per_sample_kernels(
                 x[n:n + 1], w, f=f, up=2, padding=1, flip_weight=False))
     ref = torch.cat(ref)
     with torch.set_grad_enabled(grad):
-        with (modconv_baseline()
+        with (baseline_path()
               if variant == 'baseline' else contextlib.nullcontext()):
             out = modulated_conv2d(
                 x,
@@ -179,7 +180,7 @@ def test_choose_fused_modconv_rule():
     assert not choose_fused_modconv(cuda, True, False, 8)
     assert not choose_fused_modconv(cuda, False, True, 8)
     assert choose_fused_modconv(cuda, False, True, 1)
-    with modconv_baseline():
+    with baseline_path():
         assert choose_fused_modconv(cpu, False, False, 8)
         assert not choose_fused_modconv(cpu, True, False, 8)
 
