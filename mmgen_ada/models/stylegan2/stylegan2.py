@@ -20,6 +20,7 @@ from mmgen_ada.models.losses import (d_logistic_loss,
                                      r1_gradient_penalty)
 from mmgen_ada.registry import MODELS
 from .baseline_path import in_baseline_path
+from .mixed_precision import fp32_regularization
 
 # MMagic's ``loss_config`` keys and how they map onto our typed arguments.
 MMAGIC_LOSS_CONFIG_KEYS = ('r1_loss_weight', 'r1_interval', 'norm_mode',
@@ -506,13 +507,15 @@ class StyleGAN2(BaseModel):
                     log: Dict[str, List[Tensor]]) -> Tensor:
         """Greg: the lazy path-length step; returns the new ``pl_mean``.
 
-        Uses the lengths of the generator after Gmain's step.
+        Uses the lengths of the generator after Gmain's step; float32 under
+        a CPU bfloat16 autocast (:func:`.mixed_precision.fp32_regularization`).
         """
         batch_lengths = (
             self._pl_batch_lengths(pl_parts, optim_wrapper)
             if len(pl_parts) > 1 else None)
         for part in pl_parts:
-            with optim_wrapper.optim_context(self.generator):
+            with optim_wrapper.optim_context(
+                    self.generator), fp32_regularization():
                 loss, new_pl_mean = self._pl_loss(*part, batch_lengths, log)
             optim_wrapper.update_params(loss * self.pl_interval)
         return new_pl_mean
@@ -533,7 +536,8 @@ class StyleGAN2(BaseModel):
         lengths = []
         with torch.random.fork_rng(devices=cuda_devices):
             for gen_z, gen_c, noise in parts:
-                with optim_wrapper.optim_context(self.generator):
+                with optim_wrapper.optim_context(
+                        self.generator), fp32_regularization():
                     gen_img, gen_ws = self.run_G(
                         gen_z, gen_c, update_emas=False)
                     lengths.append(
@@ -615,9 +619,11 @@ class StyleGAN2(BaseModel):
 
     def _dreg_phase(self, parts: List[tuple], optim_wrapper: GANOptimWrapper,
                     log: Dict[str, List[Tensor]]) -> None:
-        """Dreg: the lazy R1 step on the (augmented, APA-mixed) reals."""
+        """Dreg: the lazy R1 step on the (augmented, APA-mixed) reals;
+        float32 under a CPU bfloat16 autocast, like Greg."""
         for real, c_real, _, _, pseudo_img in parts:
-            with optim_wrapper.optim_context(self.discriminator):
+            with optim_wrapper.optim_context(
+                    self.discriminator), fp32_regularization():
                 real_tmp = self._apa_mix(real, pseudo_img, log)
                 real_tmp = real_tmp.requires_grad_(True)
                 real_logits = self.run_D(

@@ -12,7 +12,7 @@ import torch
 import torch.nn as nn
 
 from mmgen_ada.ops import bias_act, upsample2d
-from .mixed_precision import autocast_disabled, use_float16
+from .mixed_precision import autocast_disabled, low_precision_dtype
 from .stylegan2_modules import (ACT_GAINS, EqualizedLinear,
                                 choose_fused_modconv, modulated_conv2d)
 
@@ -231,20 +231,22 @@ class SynthesisBlock(nn.Module):
             tuple[Tensor, Tensor]: Features (N, out_channels, R, R), float16
             in a float16 block, and the float32 image (N, img_channels, R, R).
         """
-        use_fp16 = use_float16(self.use_fp16, force_fp32, ws.device)
+        low = low_precision_dtype(self.use_fp16, force_fp32, ws.device)
         with autocast_disabled(ws.device):
-            return self._run(x, img, ws, noise_mode, use_fp16, fused_modconv)
+            return self._run(x, img, ws, noise_mode, low, fused_modconv)
 
     def _run(
             self, x: Optional[torch.Tensor], img: Optional[torch.Tensor],
-            ws: torch.Tensor, noise_mode: str, use_fp16: bool,
+            ws: torch.Tensor, noise_mode: str, low: Optional[torch.dtype],
             fused_modconv: Optional[bool]
     ) -> Tuple[torch.Tensor, torch.Tensor]:
-        """The block's computation with autocast off (see :meth:`forward`)."""
+        """The block's computation with autocast off (see :meth:`forward`);
+        ``low`` is the low-precision dtype of the features, if any."""
         # The image stays in the parameter dtype (float32, or float64 if the
-        # network was cast for gradcheck); features may be float16.
+        # network was cast for gradcheck); features may be float16/bfloat16.
         img_dtype = self.conv1.weight.dtype
-        dtype = torch.float16 if use_fp16 else img_dtype
+        dtype = img_dtype if low is None else low
+        use_fp16 = low is not None
         if fused_modconv is None:
             fused_modconv = choose_fused_modconv(ws.device, self.training,
                                                  use_fp16, ws.shape[0])
