@@ -71,19 +71,17 @@ def markdown_table(header: List[str], rows: List[List[str]]) -> str:
 
 def machine_line() -> str:
     """CPU model and the flags that matter here (Linux /proc/cpuinfo)."""
-    model, flags = platform.processor() or 'unknown CPU', set()
+    info = {}
     try:
         with open('/proc/cpuinfo') as f:
             for line in f:
-                if line.startswith('model name') and model in ('',
-                                                                'unknown CPU',
-                                                                'x86_64'):
-                    model = line.split(':', 1)[1].strip()
-                elif line.startswith('flags'):
-                    flags = set(line.split(':', 1)[1].split())
-                    break
+                key, _, value = line.partition(':')
+                info.setdefault(key.strip(), value.strip())
     except OSError:
         pass
+    model = info.get('model name') or platform.processor() or 'unknown CPU'
+    flags = set(info.get('flags', '').split())
     wanted = ('avx2', 'avx512f', 'avx512_bf16', 'amx_bf16', 'amx_tile')
-    have = [f for f in wanted if f in flags]
-    return f'{model}; flags: {" ".join(have) or "none of " + str(wanted)}'
+    have = ' '.join(f for f in wanted if f in flags) or 'none of ' + ', '.join(
+        wanted)
+    return f'{model}; flags: {have}'

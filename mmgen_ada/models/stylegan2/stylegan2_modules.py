@@ -357,12 +357,16 @@ def modulated_conv2d(x: torch.Tensor,
             up=up,
             padding=padding,
             flip_weight=flip_weight)  # [NOHW]
+        # Without autograd the fresh conv output is scaled in place (no
+        # second feature-map buffer).
+        inplace = not torch.is_grad_enabled()
         if demodulate:
-            x = x * dcoefs.to(x.dtype).reshape(batch_size, -1, 1, 1)
+            d = dcoefs.to(x.dtype).reshape(batch_size, -1, 1, 1)
+            x = x.mul_(d) if inplace else x * d
         elif to_cl:
             x = x.contiguous()  # ToRGB: images leave in the usual layout
         if noise is not None:
-            x = x + noise.to(x.dtype)
+            x = x.add_(noise.to(x.dtype)) if inplace else x + noise.to(x.dtype)
         return x
 
     if w is None:
