@@ -288,14 +288,25 @@ def run_single_dmain(args: argparse.Namespace) -> str:
     adam_mib = 2 * 4 * sum(
         p.numel() for p in model.discriminator.parameters()) / 2**20
     ctx = baseline_path if path == 'baseline' else contextlib.nullcontext
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    # VmHWM, not ru_maxrss: Linux keeps ru_maxrss across execve, so a
+    # subprocess would report its parent's peak.
+    before = _vm_hwm_kib()
     with ctx():
         for _ in range(3):
             calls['Dmain']()
-    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    after = _vm_hwm_kib()
     return (f'peak RSS {after / 1024:.0f} MiB, {(after - before) / 1024:.0f} '
             f'MiB above the built model (of which D\'s Adam state '
             f'{adam_mib:.0f} MiB)')
+
+
+def _vm_hwm_kib() -> int:
+    """This process's peak resident set size (KiB), from /proc."""
+    with open('/proc/self/status') as f:
+        for line in f:
+            if line.startswith('VmHWM:'):
+                return int(line.split()[1])
+    raise RuntimeError('no VmHWM in /proc/self/status (Linux only)')
 
 
 def run_single(args: argparse.Namespace) -> dict:
