@@ -35,7 +35,18 @@ def parse_args() -> argparse.Namespace:
         help='resume from the given checkpoint, or from the latest one in '
         'the work dir when no path is given')
     parser.add_argument(
-        '--amp', action='store_true', help='enable automatic mixed precision')
+        '--amp',
+        nargs='?',
+        const='auto',
+        choices=['auto', 'fp16', 'bf16'],
+        help='automatic mixed precision: the float16 layers of the networks '
+        'compute in float16 (CUDA default) or bfloat16 (CPU default; refused '
+        'on CPUs without AMX/AVX512-BF16 unless --force-bf16)')
+    parser.add_argument(
+        '--force-bf16',
+        action='store_true',
+        help='allow --amp bf16 on a CPU that emulates bfloat16 (slower than '
+        'float32; for testing numerics)')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -98,10 +109,16 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
         cfg.resume = True
         cfg.load_from = args.resume
 
+    if args.force_bf16 and not args.amp:
+        raise ValueError('--force-bf16 only applies with --amp (bf16)')
     if args.amp:
         for wrapper in _optim_wrapper_cfgs(cfg):
             wrapper.type = 'AmpOptimWrapper'
             wrapper.setdefault('loss_scale', 'dynamic')
+            if args.amp != 'auto':
+                wrapper.dtype = dict(fp16='float16', bf16='bfloat16')[args.amp]
+            if args.force_bf16:
+                wrapper.force_bf16 = True
 
     # NCCL needs GPUs: on CPU machines DDP runs with gloo.
     setup_cpu_distributed(cfg, args.launcher)

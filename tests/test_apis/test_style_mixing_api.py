@@ -35,10 +35,16 @@ def test_style_mixing_cells_and_grid():
             w = w_of(row)
             w[styles] = w_of(5)[styles]
             mixed = _uint8(G.synthesis(w[None], noise_mode='const'))[0]
-            np.testing.assert_array_equal(images[(row, 5)], mixed)
-            np.testing.assert_array_equal(
-                images[(row, row)],
-                _uint8(G.synthesis(w_of(row)[None], noise_mode='const'))[0])
+            # Cells are synthesised in a batch, the references one by one:
+            # on CPU the shared-weight (non-fused) convolution rounds
+            # differently per batch size, so a uint8 value may differ by 1.
+            np.testing.assert_allclose(
+                images[(row, 5)].astype(int), mixed.astype(int), atol=1)
+            np.testing.assert_allclose(
+                images[(row, row)].astype(int),
+                _uint8(G.synthesis(w_of(row)[None],
+                                   noise_mode='const'))[0].astype(int),
+                atol=1)
     assert not np.array_equal(images[(3, 5)], images[(3, 3)])
 
     assert grid.shape == (3 * 16, 2 * 16, 3)

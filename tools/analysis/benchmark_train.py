@@ -8,19 +8,42 @@ one lazy R1 phase and four path-length phases, as in training. ADA runs at a
 fixed ``p`` (no ADAHook), against the same step without augmentation
 (plain StyleGAN2 discriminator) measured in the same run.
 
+With ``--phases`` it instead times the four phases (Gmain, Greg, Dmain,
+Dreg, each with its optimizer step) side by side in one process against
+their alternatives: ``--baseline`` (the pre-issue-16 computations,
+``baseline_path``, then the reference) and bf16 (``GANAmpOptimWrapper``
+with a CPU bfloat16 autocast; where the CPU has AMX/AVX512-BF16, or
+emulated with ``--bf16 force``). The iteration row is the amortised
+``Gmain + Dmain + Greg / 4 + Dreg / 16`` per round. ``--profile`` prints
+the top ops of every phase, ``--dmain-peak`` the extra peak RSS of Dmain
+per path, each in a fresh subprocess.
+
 Examples::
 
     python tools/analysis/benchmark_train.py                 # CPU, defaults
     python tools/analysis/benchmark_train.py --device cuda \
         --channel-base 16384 --channel-max 512
+    python tools/analysis/benchmark_train.py --phases --baseline \
+        --cases 64x8 --channel-base 16384 --channel-max 512 \
+        --style-channels 512 --rounds 5
 """
 import argparse
+import contextlib
 import json
 import resource
+import statistics
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import List
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from side_by_side import (machine_line, markdown_table,  # noqa: E402
+                          time_side_by_side)
+
+#: Lazy intervals of the amortised iteration (NVlabs' defaults).
+PL_INTERVAL, R1_INTERVAL = 4, 16
 
 CASES = [
     # (resolution, batch)
@@ -46,25 +69,33 @@ def parse_args() -> argparse.Namespace:
         default=','.join(f'{r}x{b}' for r, b in CASES),
         help='comma-separated RESxBATCH, e.g. 64x8,256x4')
     parser.add_argument('--json', help='also write the results here')
+    parser.add_argument(
+        '--phases',
+        action='store_true',
+        help='time the phases side by side (see above)')
+    parser.add_argument('--rounds', type=int, default=5)
+    parser.add_argument('--baseline', action='store_true')
+    parser.add_argument(
+        '--bf16', default='auto', choices=['auto', 'force', 'off'])
+    parser.add_argument('--profile', action='store_true')
+    parser.add_argument('--dmain-peak', action='store_true')
     parser.add_argument('--single', help=argparse.SUPPRESS)
+    parser.add_argument('--single-dmain', help=argparse.SUPPRESS)
     return parser.parse_args()
 
 
-def run_single(args: argparse.Namespace) -> dict:
-    """One case in this process: returns timings and peak memory."""
-    import torch
-    from mmengine.optim import OptimWrapperDict
+def build_model(args: argparse.Namespace, res: int, batch: int, ada: bool):
+    """The benchmarked StyleGAN2 (NVlabs conv_clamp 256, 4 fp16 scales)."""
     from mmengine.registry import init_default_scope
 
-    from mmgen_ada.engine.optimizers import GANOptimWrapper
     from mmgen_ada.models import StyleGAN2
-
-    res, batch, ada = args.single.split(':')
-    res, batch, ada = int(res), int(batch), ada == 'ada'
-    torch.set_num_threads(args.threads)
-    torch.manual_seed(0)
+    torch_seed()
     init_default_scope('mmgen_ada')
-    widths = dict(channel_base=args.channel_base, channel_max=args.channel_max)
+    widths = dict(
+        channel_base=args.channel_base,
+        channel_max=args.channel_max,
+        conv_clamp=256,
+        num_fp16_scales=4)
     disc = dict(
         type='StyleGAN2Discriminator',
         in_size=res,
@@ -75,7 +106,7 @@ def run_single(args: argparse.Namespace) -> dict:
             type='ADAStyleGAN2Discriminator',
             data_aug=dict(
                 type='ADAAug', aug_pipeline='bgc', augment_initial_p=args.p))
-    model = StyleGAN2(
+    return StyleGAN2(
         generator=dict(
             type='StyleGANv2Generator',
             out_size=res,
@@ -86,6 +117,209 @@ def run_single(args: argparse.Namespace) -> dict:
         r1_gamma=1.0,
         ema_config=dict(type='StyleGANEMA', ema_kimg=10.0,
                         batch_size=batch)).to(args.device)
+
+
+def torch_seed() -> None:
+    import torch
+    torch.manual_seed(0)
+
+
+def phase_calls(model, wrappers: dict, batch: int, res: int) -> dict:
+    """Gmain, Greg, Dmain, Dreg of ``model`` as calls, each with its step."""
+    import torch
+    data = dict(
+        inputs=torch.randint(0, 256, (batch, 3, res, res), dtype=torch.uint8))
+    real = model.data_preprocessor(data, True)['inputs']
+    pl_batch = max(batch // model.pl_batch_shrink, 1)
+    log = {}
+
+    def logs():
+        log.clear()
+        return __import__('collections').defaultdict(list)
+
+    def draws():
+        return model._draw_latents(batch, None, pl_batch, real.shape[1:])
+
+    def trainable(g: bool):
+        model._set_trainable('generator', g)
+        model._set_trainable('discriminator', not g)
+
+    def gmain():
+        trainable(True)
+        model._g_phases(draws(), wrappers['generator'], 1, False, logs())
+
+    def greg():
+        trainable(True)
+        d = draws()
+        model._greg_phase([(d['pl_z'], d['pl_c'], d['pl_noise'])],
+                          wrappers['generator'], logs())
+
+    def dmain():
+        trainable(False)
+        d = draws()
+        model._dmain_micro_batch((real, None, d['d_z'], d['d_c'], None),
+                                 wrappers['discriminator'], False, logs())
+
+    def dreg():
+        trainable(False)
+        model._dreg_phase([(real, None, None, None, None)],
+                          wrappers['discriminator'], logs())
+
+    return dict(Gmain=gmain, Greg=greg, Dmain=dmain, Dreg=dreg)
+
+
+def make_wrappers(model, bf16: bool, force: bool) -> dict:
+    import torch
+
+    from mmgen_ada.engine.optimizers import (GANAmpOptimWrapper,
+                                             GANOptimWrapper)
+    out = {}
+    for name in ('generator', 'discriminator'):
+        optim = torch.optim.Adam(
+            getattr(model, name).parameters(), lr=2e-3, betas=(0.0, 0.99))
+        out[name] = (
+            GANAmpOptimWrapper(
+                optimizer=optim, dtype='bfloat16', force_bf16=force)
+            if bf16 else GANOptimWrapper(optim))
+    return out
+
+
+def run_phases(args: argparse.Namespace) -> None:
+    """``--phases``: the four phases side by side, per case."""
+    import torch
+
+    from mmgen_ada.engine.optimizers.gan_amp_optim_wrapper import \
+        cpu_has_fast_bfloat16
+    from mmgen_ada.models.stylegan2.baseline_path import baseline_path
+    torch.set_num_threads(args.threads)
+    native = cpu_has_fast_bfloat16()
+    use_bf16 = args.bf16 == 'force' or (args.bf16 == 'auto' and native)
+    print(f'machine: {machine_line()}; torch {torch.__version__}, '
+          f'{args.threads} threads')
+    print('command: python tools/analysis/benchmark_train.py ' +
+          ' '.join(sys.argv[1:]))
+    for case in args.cases.split(','):
+        res, batch = (int(v) for v in case.lower().split('x'))
+        model = build_model(args, res, batch, ada=True)
+        paths = {}
+        if args.baseline:
+            paths['baseline'] = (baseline_path, make_wrappers(
+                model, False, False))
+        paths['new'] = (contextlib.nullcontext,
+                        make_wrappers(model, False, False))
+        if use_bf16:
+            paths['bf16' if native else 'bf16 (emulated)'] = (
+                contextlib.nullcontext, make_wrappers(model, True, True))
+        ref = next(iter(paths))
+        calls = {}
+        for path, (ctx, wrappers) in paths.items():
+            for phase, fn in phase_calls(model, wrappers, batch, res).items():
+                def call(ctx=ctx, fn=fn):
+                    with ctx():
+                        fn()
+                calls[(phase, path)] = call
+        timings = time_side_by_side(calls, rounds=args.rounds, warmup=1)
+        phases = ['Gmain', 'Greg', 'Dmain', 'Dreg']
+        weights = dict(Gmain=1, Greg=1 / PL_INTERVAL, Dmain=1,
+                       Dreg=1 / R1_INTERVAL)
+        for path in paths:  # the amortised iteration, per round
+            timings[('iteration', path)] = [
+                tuple(
+                    sum(weights[ph] * timings[(ph, path)][r][k]
+                        for ph in phases) for k in (0, 1))
+                for r in range(args.rounds)
+            ]
+        rows = []
+        for phase in phases + ['iteration']:
+            ref_t = timings[(phase, ref)]
+            for path in paths:
+                t = timings[(phase, path)]
+                wall = [a[0] / b[0] for a, b in zip(ref_t, t)]
+                cpu = [a[1] / b[1] for a, b in zip(ref_t, t)]
+                rows.append([
+                    phase, path,
+                    f'{statistics.median(x[0] for x in t):.3f}',
+                    f'{statistics.median(wall):.2f} [{min(wall):.2f}..'
+                    f'{max(wall):.2f}]', f'{statistics.median(cpu):.2f}'
+                ])
+        print(f'\nphases, {res}x{res}, batch {batch}, ADA bgc p={args.p}, '
+              f'channel_base={args.channel_base} channel_max='
+              f'{args.channel_max} style_channels={args.style_channels}, '
+              f'{args.rounds} rounds; iteration = Gmain + Dmain + Greg/'
+              f'{PL_INTERVAL} + Dreg/{R1_INTERVAL}; speed-up = {ref} time '
+              '/ time')
+        print(
+            markdown_table([
+                'phase', 'path', 'wall s (median)',
+                f'speed-up vs {ref}, wall [min..max]', 'speed-up, CPU time'
+            ], rows))
+        if args.profile:
+            from torch.profiler import ProfilerActivity, profile
+            for phase in phases:
+                with profile(activities=[ProfilerActivity.CPU]) as prof:
+                    calls[(phase, 'new')]()
+                print(f'\nprofile: {phase}, {res}x{res}, batch {batch}, new')
+                print(prof.key_averages().table(
+                    sort_by='self_cpu_time_total', row_limit=10))
+        if args.dmain_peak:
+            for path in ('baseline', 'new'):
+                cmd = [sys.executable, __file__, '--single-dmain',
+                       f'{res}:{batch}:{path}']
+                for key in ('threads', 'p', 'channel_base', 'channel_max',
+                            'style_channels'):
+                    cmd += [f'--{key.replace("_", "-")}',
+                            str(getattr(args, key))]
+                proc = subprocess.run(cmd, capture_output=True, text=True)
+                if proc.returncode != 0:
+                    raise RuntimeError(proc.stderr[-3000:])
+                print(f'Dmain {path}: ' + proc.stdout.strip().splitlines()[-1])
+
+
+def run_single_dmain(args: argparse.Namespace) -> str:
+    """Peak RSS growth over three Dmain phases, from the built model."""
+    import torch
+
+    from mmgen_ada.models.stylegan2.baseline_path import baseline_path
+    res, batch, path = args.single_dmain.split(':')
+    res, batch = int(res), int(batch)
+    torch.set_num_threads(args.threads)
+    model = build_model(args, res, batch, ada=True)
+    calls = phase_calls(model, make_wrappers(model, False, False), batch, res)
+    adam_mib = 2 * 4 * sum(
+        p.numel() for p in model.discriminator.parameters()) / 2**20
+    ctx = baseline_path if path == 'baseline' else contextlib.nullcontext
+    # VmHWM, not ru_maxrss: Linux keeps ru_maxrss across execve, so a
+    # subprocess would report its parent's peak.
+    before = _vm_hwm_kib()
+    with ctx():
+        for _ in range(3):
+            calls['Dmain']()
+    after = _vm_hwm_kib()
+    return (f'peak RSS {after / 1024:.0f} MiB, {(after - before) / 1024:.0f} '
+            f'MiB above the built model (of which D\'s Adam state '
+            f'{adam_mib:.0f} MiB)')
+
+
+def _vm_hwm_kib() -> int:
+    """This process's peak resident set size (KiB), from /proc."""
+    with open('/proc/self/status') as f:
+        for line in f:
+            if line.startswith('VmHWM:'):
+                return int(line.split()[1])
+    raise RuntimeError('no VmHWM in /proc/self/status (Linux only)')
+
+
+def run_single(args: argparse.Namespace) -> dict:
+    """One case in this process: returns timings and peak memory."""
+    import torch
+    from mmengine.optim import OptimWrapperDict
+
+    from mmgen_ada.engine.optimizers import GANOptimWrapper
+
+    res, batch, ada = args.single.split(':')
+    res, batch, ada = int(res), int(batch), ada == 'ada'
+    torch.set_num_threads(args.threads)
+    model = build_model(args, res, batch, ada)
     optim = OptimWrapperDict(
         **{
             name:
@@ -135,6 +369,12 @@ def run_single(args: argparse.Namespace) -> dict:
 
 def main() -> None:
     args = parse_args()
+    if args.single_dmain:
+        print(run_single_dmain(args))
+        return
+    if args.phases:
+        run_phases(args)
+        return
     if args.single:
         print(json.dumps(run_single(args)))
         return

@@ -30,6 +30,18 @@ def _build_grad_scaler(loss_scale: Union[str, float, dict],
     return torch.cuda.amp.GradScaler(**kwargs)
 
 
+def cpu_has_fast_bfloat16() -> bool:
+    """Whether this CPU computes bfloat16 natively (AMX or AVX512-BF16).
+
+    Elsewhere oneDNN emulates bfloat16 with float32 instructions plus
+    conversions: same numerics, slower than float32.
+    """
+    cpu = getattr(torch, 'cpu', None)
+    checks = ('_is_amx_tile_supported', '_is_avx512_bf16_supported')
+    return any(
+        getattr(cpu, name, lambda: False)() for name in checks)
+
+
 @OPTIM_WRAPPERS.register_module()
 class GANAmpOptimWrapper(GANOptimWrapper, AmpOptimWrapper):
     """:class:`GANOptimWrapper` with mmengine's automatic mixed precision.
@@ -45,7 +57,13 @@ class GANAmpOptimWrapper(GANOptimWrapper, AmpOptimWrapper):
 
     mmengine's ``AmpOptimWrapper`` requires CUDA (or NPU/MLU/MUSA); this one
     also runs on the CPU, with ``torch.amp.GradScaler('cpu')`` (torch >= 2.3)
-    and bfloat16 autocast.
+    and bfloat16 autocast (the default CPU autocast dtype). There the
+    StyleGAN2 networks compute their float16 layers (the highest
+    resolutions, ``num_fp16_scales``) in bfloat16, and the lazy R1 and
+    path-length passes in float32 (see
+    :mod:`mmgen_ada.models.stylegan2.mixed_precision`). CPU bfloat16 is
+    refused on CPUs without AMX or AVX512-BF16 (emulated there: slower than
+    float32) unless ``force_bf16``.
 
     Args:
         loss_scale (str | float | dict): ``'dynamic'`` (default), a static
@@ -53,6 +71,9 @@ class GANAmpOptimWrapper(GANOptimWrapper, AmpOptimWrapper):
         dtype (str | torch.dtype, optional): Autocast dtype, one of
             ``AmpOptimWrapper.valid_dtypes``; None (default) uses autocast's
             default for the device.
+        force_bf16 (bool): Allow CPU bfloat16 where the CPU lacks AMX and
+            AVX512-BF16 (emulated: for testing numerics, not for speed).
+            Defaults to False.
         **kwargs: ``optimizer``, ``accumulative_counts``, ``clip_grad``
             (see :class:`GANOptimWrapper`).
     """
@@ -60,6 +81,7 @@ class GANAmpOptimWrapper(GANOptimWrapper, AmpOptimWrapper):
     def __init__(self,
                  loss_scale: Union[str, float, dict] = 'dynamic',
                  dtype: Optional[Union[str, torch.dtype]] = None,
+                 force_bf16: bool = False,
                  **kwargs) -> None:
         # AmpOptimWrapper.__init__ asserts a CUDA-like device; its state is
         # set up here instead.
@@ -76,6 +98,15 @@ class GANAmpOptimWrapper(GANOptimWrapper, AmpOptimWrapper):
         if dtype is not None and not isinstance(dtype, torch.dtype):
             raise TypeError(
                 f'dtype must be a str or torch.dtype, got {dtype!r}')
+        if (device_type == 'cpu' and dtype in (None, torch.bfloat16)
+                and not force_bf16 and not cpu_has_fast_bfloat16()):
+            raise RuntimeError(
+                'GANAmpOptimWrapper: CPU autocast runs in bfloat16, but this '
+                'CPU has neither AMX nor AVX512-BF16, so bfloat16 is '
+                'emulated and slower than float32. Train without --amp (or '
+                "without type='AmpOptimWrapper'), or set force_bf16=True "
+                '(tools/train.py --force-bf16) to run it anyway, e.g. to '
+                'test its numerics.')
         self.cast_dtype = dtype
 
     def _unscale_grads(self) -> None:

@@ -135,6 +135,22 @@ class GANOptimWrapper(OptimWrapper):
             self.step(**(step_kwargs or {}))
             self.zero_grad(**(zero_kwargs or {}))
 
+    def backward_part(self, loss: Tensor) -> None:
+        """Back-propagate one term of the current micro-batch loss now.
+
+        Lets a phase free the graph of one term before building the next
+        (StyleGAN2's Dmain back-propagates its fake term before scoring the
+        reals, as NVlabs does); the micro-batch still ends with
+        :meth:`update_params` on the remaining terms, which alone counts
+        towards ``accumulative_counts``. Same gradient as one
+        :meth:`update_params` on the sum of the terms.
+
+        Args:
+            loss (Tensor): Scalar term of the micro-batch loss.
+        """
+        self.backward(self.scale_loss(loss))
+        self._inner_count -= 1  # a part, not a micro-batch
+
     # --------------------------------------------------------------- step
     def _params_with_grad(self) -> List[torch.nn.Parameter]:
         return [

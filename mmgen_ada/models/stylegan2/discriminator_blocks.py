@@ -6,7 +6,7 @@ from typing import Optional, Tuple, Union
 import torch
 import torch.nn as nn
 
-from .mixed_precision import autocast_disabled, use_float16
+from .mixed_precision import autocast_disabled, low_precision_dtype
 from .stylegan2_modules import EqualizedConv2d, EqualizedLinear
 
 
@@ -120,9 +120,10 @@ class DiscriminatorBlock(nn.Module):
             Tensor: (N, out_channels, H/2, W/2), float16 in fp16 blocks.
         """
         device = (img if self.in_channels == 0 else x).device
-        use_fp16 = use_float16(self.use_fp16, force_fp32, device)
-        # float32 unless the network was cast to float64 (e.g. gradcheck).
-        dtype = torch.float16 if use_fp16 else self.conv0.weight.dtype
+        low = low_precision_dtype(self.use_fp16, force_fp32, device)
+        # float32 unless the network was cast to float64 (e.g. gradcheck);
+        # float16/bfloat16 in the low-precision blocks.
+        dtype = self.conv0.weight.dtype if low is None else low
         with autocast_disabled(device):
             if self.in_channels == 0:
                 x = self.fromrgb(img.to(dtype))

@@ -20,6 +20,8 @@ from mmgen_ada.models.losses import (d_logistic_loss,
                                      path_length_penalty, path_lengths,
                                      r1_gradient_penalty)
 from mmgen_ada.registry import MODELS
+from .baseline_path import in_baseline_path
+from .mixed_precision import fp32_regularization
 
 # MMagic's ``loss_config`` keys and how they map onto our typed arguments.
 MMAGIC_LOSS_CONFIG_KEYS = ('r1_loss_weight', 'r1_interval', 'norm_mode',
@@ -543,19 +545,29 @@ class StyleGAN2(BaseModel):
             optim_wrapper.update_params(loss)
 
         if do_pl and lazy:
-            # Greg: the lengths of the generator after Gmain's step.
-            batch_lengths = (
-                self._pl_batch_lengths(pl_parts, optim_wrapper)
-                if num > 1 else None)
-            for part in pl_parts:
-                with optim_wrapper.optim_context(self.generator):
-                    loss, new_pl_mean = self._pl_loss(*part, batch_lengths,
-                                                      log)
-                optim_wrapper.update_params(loss * self.pl_interval)
+            new_pl_mean = self._greg_phase(pl_parts, optim_wrapper, log)
         if new_pl_mean is not None:
             self.pl_mean.copy_(new_pl_mean)
         if pseudo:
             draws['apa_pseudo'] = torch.cat(pseudo)
+
+    def _greg_phase(self, pl_parts: List[tuple],
+                    optim_wrapper: GANOptimWrapper,
+                    log: Dict[str, List[Tensor]]) -> Tensor:
+        """Greg: the lazy path-length step; returns the new ``pl_mean``.
+
+        Uses the lengths of the generator after Gmain's step; float32 under
+        a CPU bfloat16 autocast (:func:`.mixed_precision.fp32_regularization`).
+        """
+        batch_lengths = (
+            self._pl_batch_lengths(pl_parts, optim_wrapper)
+            if len(pl_parts) > 1 else None)
+        for part in pl_parts:
+            with optim_wrapper.optim_context(
+                    self.generator), fp32_regularization():
+                loss, new_pl_mean = self._pl_loss(*part, batch_lengths, log)
+            optim_wrapper.update_params(loss * self.pl_interval)
+        return new_pl_mean
 
     def _pl_batch_lengths(self, parts: List[tuple],
                           optim_wrapper: GANOptimWrapper) -> Tensor:
@@ -573,7 +585,8 @@ class StyleGAN2(BaseModel):
         lengths = []
         with torch.random.fork_rng(devices=cuda_devices):
             for gen_z, gen_c, noise in parts:
-                with optim_wrapper.optim_context(self.generator):
+                with optim_wrapper.optim_context(
+                        self.generator), fp32_regularization():
                     gen_img, gen_ws = self.run_G(
                         gen_z, gen_c, update_emas=False)
                     lengths.append(
@@ -610,40 +623,64 @@ class StyleGAN2(BaseModel):
                 self._split(draws['d_z'], num), self._split(draws['d_c'], num),
                 self._split(pseudo, num) if pseudo is not None else [None] *
                 num))
-        for real, c_real, gen_z, gen_c, pseudo_img in parts:
-            with optim_wrapper.optim_context(self.discriminator):
-                with torch.no_grad():  # G is frozen in D's phases
-                    gen_img, _ = self.run_G(gen_z, gen_c)
-                fake_logits = self.run_D(gen_img, gen_c)
-                real_tmp = self._apa_mix(real, pseudo_img, log)
-                real_tmp = real_tmp.requires_grad_(do_r1 and not lazy)
-                real_logits = self.run_D(real_tmp, c_real, is_real=True)
-                if self.apa is not None:
-                    self.apa.record(real_logits)
-                loss = (
-                    d_logistic_loss(fake_logits=fake_logits).mean() +
-                    d_logistic_loss(real_logits=real_logits).mean())
-                log['loss_D'].append(loss.detach())
-                log['scores_fake'].append(fake_logits.detach().mean())
-                log['scores_real'].append(real_logits.detach().mean())
-                if self.lecam_weight > 0:
-                    loss = loss + self._lecam_loss(real_logits, fake_logits,
-                                                   log)
-                if do_r1 and not lazy:
-                    loss = loss + self._r1_loss(real_logits, real_tmp, log)
-            optim_wrapper.update_params(loss)
-
+        for part in parts:
+            self._dmain_micro_batch(part, optim_wrapper, do_r1 and not lazy,
+                                    log)
         if do_r1 and lazy:
-            for real, c_real, _, _, pseudo_img in parts:
-                with optim_wrapper.optim_context(self.discriminator):
-                    real_tmp = self._apa_mix(real, pseudo_img, log)
-                    real_tmp = real_tmp.requires_grad_(True)
-                    real_logits = self.run_D(
-                        real_tmp, c_real, is_real=True, repeated_reals=True)
-                    if self.apa is not None:
-                        self.apa.record(real_logits, repeated=True)
-                    loss = self._r1_loss(real_logits, real_tmp, log)
-                optim_wrapper.update_params(loss * self.r1_interval)
+            self._dreg_phase(parts, optim_wrapper, log)
+
+    def _dmain_micro_batch(self, part: tuple, optim_wrapper: GANOptimWrapper,
+                           with_r1: bool, log: Dict[str,
+                                                    List[Tensor]]) -> None:
+        """Dmain on one micro-batch (plus R1 when not lazy, NVlabs Dboth).
+
+        The fake term is back-propagated before the reals are scored (as
+        NVlabs' separate ``Dgen`` and ``Dreal`` backward passes), so the
+        graphs of the two D passes are never alive together; with LeCam
+        both logits enter one penalty and one backward pass.
+        """
+        real, c_real, gen_z, gen_c, pseudo_img = part
+        split = self.lecam_weight == 0 and not in_baseline_path()
+        with optim_wrapper.optim_context(self.discriminator):
+            with torch.no_grad():  # G is frozen in D's phases
+                gen_img, _ = self.run_G(gen_z, gen_c)
+            fake_logits = self.run_D(gen_img, gen_c)
+            loss_fake = d_logistic_loss(fake_logits=fake_logits).mean()
+        if split:
+            optim_wrapper.backward_part(loss_fake)
+            fake_logits = fake_logits.detach()
+        with optim_wrapper.optim_context(self.discriminator):
+            real_tmp = self._apa_mix(real, pseudo_img, log)
+            real_tmp = real_tmp.requires_grad_(with_r1)
+            real_logits = self.run_D(real_tmp, c_real, is_real=True)
+            if self.apa is not None:
+                self.apa.record(real_logits)
+            loss_real = d_logistic_loss(real_logits=real_logits).mean()
+            log['loss_D'].append((loss_fake + loss_real).detach())
+            log['scores_fake'].append(fake_logits.detach().mean())
+            log['scores_real'].append(real_logits.detach().mean())
+            loss = loss_real if split else loss_fake + loss_real
+            if self.lecam_weight > 0:
+                loss = loss + self._lecam_loss(real_logits, fake_logits, log)
+            if with_r1:
+                loss = loss + self._r1_loss(real_logits, real_tmp, log)
+        optim_wrapper.update_params(loss)
+
+    def _dreg_phase(self, parts: List[tuple], optim_wrapper: GANOptimWrapper,
+                    log: Dict[str, List[Tensor]]) -> None:
+        """Dreg: the lazy R1 step on the (augmented, APA-mixed) reals;
+        float32 under a CPU bfloat16 autocast, like Greg."""
+        for real, c_real, _, _, pseudo_img in parts:
+            with optim_wrapper.optim_context(
+                    self.discriminator), fp32_regularization():
+                real_tmp = self._apa_mix(real, pseudo_img, log)
+                real_tmp = real_tmp.requires_grad_(True)
+                real_logits = self.run_D(
+                    real_tmp, c_real, is_real=True, repeated_reals=True)
+                if self.apa is not None:
+                    self.apa.record(real_logits, repeated=True)
+                loss = self._r1_loss(real_logits, real_tmp, log)
+            optim_wrapper.update_params(loss * self.r1_interval)
 
     def _apa_mix(self, real: Tensor, pseudo_img: Optional[Tensor],
                  log: Dict[str, List[Tensor]]) -> Tensor:

@@ -16,6 +16,7 @@ import torch.nn as nn
 
 from mmgen_ada.models.argument_checks import check_int
 from mmgen_ada.ops import bias_act
+from .baseline_path import in_baseline_path
 from .conv2d_resample import conv2d_resample
 
 #: Default output gains of the activations used here (He init: lrelu/relu
@@ -212,6 +213,69 @@ class EqualizedConv2d(nn.Module):
                 f'trainable={isinstance(self.weight, nn.Parameter)}')
 
 
+def choose_fused_modconv(device: torch.device, training: bool,
+                         use_fp16: bool, batch_size: int) -> bool:
+    """Whether :func:`modulated_conv2d` should run fused (grouped conv).
+
+    * CUDA (and every device under :func:`.baseline_path.baseline_path`):
+      NVlabs' rule, fused in eval mode for float32 layers or batch size 1,
+      else not.
+    * CPU: never fused. oneDNN runs a grouped convolution with
+      ``groups = N`` as ``N`` small convolutions with ``N`` weight
+      reorders, while the non-fused form is one large convolution with a
+      shared weight plus two cheap per-channel scalings; measured on CPU
+      the non-fused form is faster in eval and training, for batch 1 to 32
+      and 64 to 512 channels (docs/benchmarks.md, "Networks").
+
+    Args:
+        device (torch.device): Device of the layer's input.
+        training (bool): The module is in training mode.
+        use_fp16 (bool): The layer computes in float16 now.
+        batch_size (int): Batch size N.
+
+    Returns:
+        bool: True for the fused (grouped) form.
+    """
+    if device.type == 'cpu' and not in_baseline_path():
+        return False
+    return (not training) and (not use_fp16 or batch_size == 1)
+
+
+def _use_channels_last(x: torch.Tensor) -> bool:
+    """Whether the non-fused path converts ``x`` to ``channels_last``.
+
+    On CPU without autograd (inference, Dmain's generator pass): oneDNN
+    runs the transposed (upsampling) and depthwise (FIR) convolutions in
+    channels_last 1.5-2x faster than in NCHW, plain 3x3 convolutions
+    equally fast, so features stay channels_last from layer to layer
+    (docs/benchmarks.md, "Networks"). Not with autograd (unmeasured for
+    the double backward of the path-length phase).
+    """
+    return (x.device.type == 'cpu' and not torch.is_grad_enabled()
+            and not in_baseline_path())
+
+
+def demodulation_coefficients(weight: torch.Tensor,
+                              styles: torch.Tensor) -> torch.Tensor:
+    """Demodulation ``d_{n,o} = (sum_{i,k} (s_{n,i} w_{o,i,k})^2 + 1e-8)^(-1/2)``.
+
+    Karras et al. 2020, eq. 3, evaluated as
+    ``(s^2 @ (sum_k w^2)^T + 1e-8)^(-1/2)``: the sum over ``k`` does not
+    depend on the sample, so no (N, O, I, kh, kw) tensor is formed (one
+    (N, I) x (I, O) product instead of N * O * I * kh * kw products, in
+    the forward and both backward passes).
+
+    Args:
+        weight (Tensor): Raw kernel (O, I, kh, kw).
+        styles (Tensor): Styles (N, I).
+
+    Returns:
+        Tensor: (N, O), dtype of ``weight``/``styles``.
+    """
+    wsq = weight.square().sum(dim=[2, 3])  # [OI]
+    return (styles.square().matmul(wsq.t()) + 1e-8).rsqrt()  # [NO]
+
+
 def modulated_conv2d(x: torch.Tensor,
                      weight: torch.Tensor,
                      styles: torch.Tensor,
@@ -240,11 +304,14 @@ def modulated_conv2d(x: torch.Tensor,
         flip_weight (bool): True = correlation. Defaults to True.
         fused_modconv (bool): One grouped convolution with per-sample
             kernels (True) or scale activations before/after one shared
-            convolution (False, faster for large training batches).
-            Mathematically equal. Defaults to True.
+            convolution (False; see :func:`choose_fused_modconv` for which
+            is faster where). Mathematically equal. Defaults to True.
 
     Returns:
-        Tensor: (N, O, H * up, W * up) for ``padding = kh // 2``.
+        Tensor: (N, O, H * up, W * up) for ``padding = kh // 2``. On CPU
+        without autograd the non-fused path returns demodulated features
+        in ``channels_last`` memory format (same values; see
+        :func:`_use_channels_last`).
     """
     batch_size = x.shape[0]
     out_channels, in_channels, kh, kw = weight.shape
@@ -261,15 +328,20 @@ def modulated_conv2d(x: torch.Tensor,
             float('inf'), dim=[1, 2, 3], keepdim=True))  # max over Ikk
         styles = styles / styles.norm(float('inf'), dim=1, keepdim=True)
 
-    w = None
+    w = None  # per-sample kernels [NOIkk], formed only where needed
     dcoefs = None
-    if demodulate or fused_modconv:
+    if in_baseline_path() and (demodulate or fused_modconv):
         w = weight.unsqueeze(0) * styles.reshape(batch_size, 1, -1, 1,
                                                  1)  # [NOIkk]
-    if demodulate:
-        dcoefs = (w.square().sum(dim=[2, 3, 4]) + 1e-8).rsqrt()  # [NO]
+        if demodulate:
+            dcoefs = (w.square().sum(dim=[2, 3, 4]) + 1e-8).rsqrt()  # [NO]
+    elif demodulate:
+        dcoefs = demodulation_coefficients(weight, styles)  # [NO]
 
     if not fused_modconv:
+        to_cl = _use_channels_last(x)
+        if to_cl:
+            x = x.contiguous(memory_format=torch.channels_last)
         x = x * styles.to(x.dtype).reshape(batch_size, -1, 1, 1)  # [NIHW]
         x = conv2d_resample(
             x,
@@ -278,12 +350,21 @@ def modulated_conv2d(x: torch.Tensor,
             up=up,
             padding=padding,
             flip_weight=flip_weight)  # [NOHW]
+        # Without autograd the fresh conv output is scaled in place (no
+        # second feature-map buffer).
+        inplace = not torch.is_grad_enabled()
         if demodulate:
-            x = x * dcoefs.to(x.dtype).reshape(batch_size, -1, 1, 1)
+            d = dcoefs.to(x.dtype).reshape(batch_size, -1, 1, 1)
+            x = x.mul_(d) if inplace else x * d
+        elif to_cl:
+            x = x.contiguous()  # ToRGB: images leave in the usual layout
         if noise is not None:
-            x = x + noise.to(x.dtype)
+            x = x.add_(noise.to(x.dtype)) if inplace else x + noise.to(x.dtype)
         return x
 
+    if w is None:
+        w = weight.unsqueeze(0) * styles.reshape(batch_size, 1, -1, 1,
+                                                 1)  # [NOIkk]
     if demodulate:
         w = w * dcoefs.reshape(batch_size, -1, 1, 1, 1)  # [NOIkk]
     x = x.reshape(1, -1, *x.shape[2:])  # [1(NI)HW]

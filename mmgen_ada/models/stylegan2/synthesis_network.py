@@ -13,8 +13,9 @@ import torch.nn as nn
 
 from mmgen_ada.image_size import SizeArg, aspect_factors, parse_image_size
 from mmgen_ada.ops import bias_act, upsample2d
-from .mixed_precision import autocast_disabled, use_float16
-from .stylegan2_modules import ACT_GAINS, EqualizedLinear, modulated_conv2d
+from .mixed_precision import autocast_disabled, low_precision_dtype
+from .stylegan2_modules import (ACT_GAINS, EqualizedLinear,
+                                choose_fused_modconv, modulated_conv2d)
 
 NOISE_MODES = ('random', 'const', 'none')
 
@@ -226,30 +227,32 @@ class SynthesisBlock(nn.Module):
             ws (Tensor): Styles (N, num_conv + num_torgb, style_channels).
             noise_mode (str): 'random', 'const' or 'none'.
             force_fp32 (bool): Disable float16. Defaults to False.
-            fused_modconv (bool | None): None = NVlabs' choice (fused in eval
-                mode for float32 or batch size 1).
+            fused_modconv (bool | None): None = what is faster on the
+                device (:func:`.stylegan2_modules.choose_fused_modconv`).
 
         Returns:
             tuple[Tensor, Tensor]: Features (N, out_channels, H, W), float16
             in a float16 block, and the float32 image (N, img_channels, H, W).
         """
-        use_fp16 = use_float16(self.use_fp16, force_fp32, ws.device)
+        low = low_precision_dtype(self.use_fp16, force_fp32, ws.device)
         with autocast_disabled(ws.device):
-            return self._run(x, img, ws, noise_mode, use_fp16, fused_modconv)
+            return self._run(x, img, ws, noise_mode, low, fused_modconv)
 
     def _run(
             self, x: Optional[torch.Tensor], img: Optional[torch.Tensor],
-            ws: torch.Tensor, noise_mode: str, use_fp16: bool,
+            ws: torch.Tensor, noise_mode: str, low: Optional[torch.dtype],
             fused_modconv: Optional[bool]
     ) -> Tuple[torch.Tensor, torch.Tensor]:
-        """The block's computation with autocast off (see :meth:`forward`)."""
+        """The block's computation with autocast off (see :meth:`forward`);
+        ``low`` is the low-precision dtype of the features, if any."""
         # The image stays in the parameter dtype (float32, or float64 if the
-        # network was cast for gradcheck); features may be float16.
+        # network was cast for gradcheck); features may be float16/bfloat16.
         img_dtype = self.conv1.weight.dtype
-        dtype = torch.float16 if use_fp16 else img_dtype
+        dtype = img_dtype if low is None else low
+        use_fp16 = low is not None
         if fused_modconv is None:
-            fused_modconv = (not self.training) and (not use_fp16
-                                                     or ws.shape[0] == 1)
+            fused_modconv = choose_fused_modconv(ws.device, self.training,
+                                                 use_fp16, ws.shape[0])
         w_iter = iter(ws.unbind(dim=1))
         if self.in_channels == 0:
             x = self.const.to(dtype).unsqueeze(0).repeat(
@@ -333,7 +336,8 @@ class SynthesisNetwork(nn.Module):
                 ``noise_const`` buffers) or 'none'. Defaults to 'random'.
             force_fp32 (bool): Disable float16 blocks. Defaults to False.
             fused_modconv (bool | None): Force the modulated-conv variant;
-                None = eval: fused, train: not fused (as NVlabs).
+                None = :func:`.stylegan2_modules.choose_fused_modconv`
+                (CPU: not fused; CUDA: fused in eval, as NVlabs).
 
         Returns:
             Tensor: Float32 images (N, out_channels, H, W), roughly in

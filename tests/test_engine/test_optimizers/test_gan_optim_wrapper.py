@@ -59,7 +59,8 @@ def test_amp_repairs_after_unscaling_and_skips_the_inf_step():
     param, wrapper = _sgd_wrapper(
         GANAmpOptimWrapper,
         loss_scale=dict(init_scale=1024.),
-        dtype='bfloat16')
+        dtype='bfloat16',
+        force_bf16=True)
     before = param.detach().clone()
     loss = (param * torch.tensor([float('inf'), 1., 1., 1.])).sum()
     wrapper.update_params(loss)
@@ -93,6 +94,7 @@ def test_amp_with_clip_grad_trains_stylegan2_unscaling_once_per_step():
     sub_cfg = dict(
         type='AmpOptimWrapper',
         loss_scale='dynamic',
+        force_bf16=True,
         clip_grad=dict(max_norm=1.0),
         optimizer=dict(type='Adam', lr=1e-3, betas=(0., 0.99)))
     wrappers = build_optim_wrapper(

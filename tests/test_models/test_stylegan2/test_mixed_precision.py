@@ -10,6 +10,8 @@ import torch.nn.functional as F
 
 from mmgen_ada.models.stylegan2 import (StyleGAN2Discriminator,
                                         StyleGANv2Generator)
+from mmgen_ada.engine.optimizers.gan_amp_optim_wrapper import \
+    cpu_has_fast_bfloat16
 from mmgen_ada.models.stylegan2.mixed_precision import use_float16
 from mmgen_ada.models.stylegan3 import StyleGANv3Generator
 
@@ -170,17 +172,109 @@ def test_discriminator_float16_blocks_and_r1_on_cpu_autocast():
     assert w is not None and torch.isfinite(w).all() and w.abs().sum() > 0
 
 
-def test_bfloat16_autocast_changes_no_layer():
-    # The networks compute their own dtypes: an enclosing (bfloat16) CPU
-    # autocast leaves every value exactly as without it.
+def test_bfloat16_blocks_on_cpu_autocast():
+    # Inside a CPU bfloat16 autocast the float16 blocks compute in bfloat16
+    # (emulated on CPUs without AMX/AVX512-BF16: same numbers, slower); the
+    # rest and the outputs stay float32.
     G, D = _tiny_G(), _tiny_D()
+    seen_g = _record_dtypes(G.synthesis.named_children())
+    seen_d = _record_dtypes(D.named_children())
     z = torch.randn(4, 16)
     ref_img = G(z, noise_mode='const')
     ref_logits = D(ref_img)
     with torch.autocast('cpu', dtype=torch.bfloat16):
         img = G(z, noise_mode='const')
-        logits = D(img)
-    assert torch.equal(img, ref_img) and torch.equal(logits, ref_logits)
+        logits = D(ref_img)
+    bf16, fp32 = torch.bfloat16, torch.float32
+    assert seen_g == dict(b4=fp32, b8=bf16, b16=bf16)
+    assert seen_d == dict(b16=bf16, b8=fp32, epilogue=fp32)
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        forced = G.synthesis(G.mapping(z), noise_mode='const', force_fp32=True)
+    assert img.dtype == fp32 and logits.dtype == fp32
+    # bfloat16 keeps 8 significant bits: errors of ~1e-2, not more.
+    err = (img - ref_img).abs().max().item()
+    assert 0 < err < 0.1 * ref_img.abs().max().item(), err
+    err = (logits - ref_logits).abs().max().item()
+    assert 0 < err < 0.1 * max(ref_logits.abs().max().item(), 1), err
+    assert torch.equal(forced, ref_img)
+
+
+def test_bfloat16_training_runs_regularisation_in_float32():
+    from mmengine.optim import OptimWrapperDict
+    from mmengine.registry import init_default_scope
+
+    from mmgen_ada.engine.optimizers import GANAmpOptimWrapper
+    from mmgen_ada.models import StyleGAN2
+    init_default_scope('mmgen_ada')
+    torch.manual_seed(0)
+    model = StyleGAN2(
+        generator=dict(
+            type='StyleGANv2Generator',
+            out_size=8,
+            style_channels=8,
+            num_mlps=1,
+            channel_base=32,
+            channel_max=8,
+            num_fp16_scales=1,
+            conv_clamp=256),
+        discriminator=dict(
+            type='StyleGAN2Discriminator',
+            in_size=8,
+            channel_base=32,
+            channel_max=8,
+            mbstd_group_size=2,
+            num_fp16_scales=1,
+            conv_clamp=256),
+        r1_interval=1,
+        pl_interval=1,
+        ema_config=dict(type='StyleGANEMA', ema_kimg=0.01, batch_size=2))
+    wrappers = OptimWrapperDict(
+        **{
+            name: GANAmpOptimWrapper(
+                optimizer=torch.optim.Adam(
+                    getattr(model, name).parameters(), lr=1e-3),
+                dtype='bfloat16',
+                force_bf16=True)
+            for name in ('generator', 'discriminator')
+        })
+    g_dtypes, d_dtypes = [], []
+    model.generator.synthesis.b8.register_forward_hook(
+        lambda m, a, out: g_dtypes.append(out[0].dtype))
+    model.discriminator.b8.register_forward_hook(
+        lambda m, a, out: d_dtypes.append(out.dtype))
+    data = dict(inputs=torch.randint(0, 256, (2, 3, 8, 8), dtype=torch.uint8))
+    log = model.train_step(data, wrappers)
+    bf16, fp32 = torch.bfloat16, torch.float32
+    # G: Gmain, Greg (float32), Dmain's fakes; D: Gmain, Dmain fake and
+    # real, Dreg (float32).
+    assert g_dtypes == [bf16, fp32, bf16]
+    assert d_dtypes == [bf16, bf16, bf16, fp32]
+    for key in ('loss_G', 'loss_G_pl', 'loss_D', 'loss_D_r1'):
+        assert torch.isfinite(log[key]), key
+    for p in model.parameters():
+        assert p.dtype == fp32 and torch.isfinite(p).all()
+
+
+@pytest.mark.skipif(
+    cpu_has_fast_bfloat16(), reason='this CPU computes bfloat16 natively')
+def test_amp_wrapper_refuses_emulated_bfloat16():
+    from mmgen_ada.engine.optimizers import GANAmpOptimWrapper
+    param = torch.nn.Parameter(torch.zeros(2))
+    with pytest.raises(RuntimeError, match='AVX512-BF16.*force_bf16'):
+        GANAmpOptimWrapper(
+            optimizer=torch.optim.SGD([param], lr=0.1), dtype='bfloat16')
+    GANAmpOptimWrapper(
+        optimizer=torch.optim.SGD([param], lr=0.1), dtype='float16')
+
+
+@pytest.mark.skipif(
+    not cpu_has_fast_bfloat16(), reason='this CPU emulates bfloat16')
+def test_amp_wrapper_accepts_native_bfloat16():
+    from mmgen_ada.engine.optimizers import GANAmpOptimWrapper
+    param = torch.nn.Parameter(torch.zeros(2))
+    wrapper = GANAmpOptimWrapper(
+        optimizer=torch.optim.SGD([param], lr=0.1), dtype='bfloat16')
+    assert wrapper.cast_dtype == torch.bfloat16
 
 
 def _tiny_sg3():

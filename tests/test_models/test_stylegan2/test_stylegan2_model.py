@@ -1,5 +1,7 @@
 # Copyright (c) mmgen-ada contributors. All rights reserved.
 """The StyleGAN2 training algorithm on tiny networks (CPU)."""
+import contextlib
+
 import pytest
 import torch
 from mmengine.optim import OptimWrapperDict
@@ -85,11 +87,13 @@ def test_lazy_phases_schedule_and_weights():
         if it in (0, 2):  # Dreg: gamma / 2 * r1_interval * mean penalty
             assert log['loss_D_r1'] == pytest.approx(
                 1.5 * log['r1_penalty'], rel=1e-6)
-            assert d.losses[1] == pytest.approx(2 * log['loss_D_r1'], rel=1e-6)
+            assert d.losses[2] == pytest.approx(2 * log['loss_D_r1'], rel=1e-6)
         assert g.losses[0] == pytest.approx(log['loss_G'], rel=1e-6)
-        assert d.losses[0] == pytest.approx(log['loss_D'], rel=1e-6)
+        # Dmain back-propagates its fake term, then its real term.
+        assert d.losses[0] + d.losses[1] == pytest.approx(
+            log['loss_D'], rel=1e-6)
     assert g_backwards == [2, 1, 1, 2]
-    assert d_backwards == [2, 1, 2, 1]
+    assert d_backwards == [3, 2, 3, 2]
     assert g.steps == 6 and d.steps == 6
     assert int(model.num_batches) == 4 and int(model.cur_nimg) == 16
     assert log['kimg'] == pytest.approx(0.016)
@@ -104,10 +108,10 @@ def test_non_lazy_regularisation_adds_penalties_to_main_loss():
     optim = _wrappers(model)
     log = _floats(model.train_step(_batch(), optim))
     g, d = optim['generator'], optim['discriminator']
-    assert len(g.losses) == 1 and len(d.losses) == 1
+    assert len(g.losses) == 1 and len(d.losses) == 2  # Dmain: fake, real
     assert g.losses[0] == pytest.approx(
         log['loss_G'] + log['loss_G_pl'], rel=1e-6)
-    assert d.losses[0] == pytest.approx(
+    assert d.losses[0] + d.losses[1] == pytest.approx(
         log['loss_D'] + log['loss_D_r1'], rel=1e-6)
     assert model.lazy_reg_intervals == dict(generator=None, discriminator=None)
 
@@ -251,3 +255,35 @@ def test_bad_arguments_are_named():
         _model(pl_batch_shrink=0)
     with pytest.raises(ValueError, match='r1_gamma'):
         _model(r1_gamma=-1.0)
+
+
+def test_same_losses_and_weights_as_baseline_path():
+    # The per-device modulated convolution and Dmain's separate fake/real
+    # backward passes change only float rounding: at a fixed seed two
+    # iterations (all four phases, ADA at p=0.5) give the losses and weights
+    # of the pre-issue-16 computations (baseline_path).
+    from mmgen_ada.models.stylegan2.baseline_path import baseline_path
+    ada = dict(
+        type='ADAStyleGAN2Discriminator',
+        data_aug=dict(type='ADAAug', aug_pipeline='bgc',
+                      augment_initial_p=0.5))
+    runs = []
+    for baseline in (True, False):
+        torch.manual_seed(0)
+        model = _model(r1_interval=2, pl_interval=2, d=ada)
+        optim = _wrappers(model)
+        torch.manual_seed(1)
+        with (baseline_path() if baseline else contextlib.nullcontext()):
+            logs = [_floats(model.train_step(_batch(), optim))
+                    for _ in range(2)]
+        runs.append((logs, {k: v.clone() for k, v in
+                            model.state_dict().items()}))
+    (logs_old, state_old), (logs_new, state_new) = runs
+    assert 'loss_G_pl' in logs_new[0] and 'loss_D_r1' in logs_new[0]
+    for old, new in zip(logs_old, logs_new):
+        assert old.keys() == new.keys()
+        for key in old:
+            assert new[key] == pytest.approx(old[key], rel=1e-4, abs=1e-6), key
+    for key in state_old:
+        torch.testing.assert_close(
+            state_new[key], state_old[key], rtol=1e-4, atol=1e-5, msg=key)

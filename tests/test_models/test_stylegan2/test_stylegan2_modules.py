@@ -1,4 +1,5 @@
 # Copyright (c) mmgen-ada contributors. All rights reserved.
+import contextlib
 import math
 
 import numpy as np
@@ -6,11 +7,13 @@ import pytest
 import torch
 from scipy import signal
 
-from mmgen_ada.models.stylegan2.stylegan2_modules import (EqualizedConv2d,
-                                                          EqualizedLinear,
-                                                          modulated_conv2d,
-                                                          normalize_2nd_moment,
-                                                          stylegan2_channels)
+from mmgen_ada.models.stylegan2.baseline_path import baseline_path
+from mmgen_ada.models.stylegan2.conv2d_resample import conv2d_resample
+from mmgen_ada.models.stylegan2.stylegan2_modules import (
+    EqualizedConv2d, EqualizedLinear, choose_fused_modconv,
+    demodulation_coefficients, modulated_conv2d,
+    normalize_2nd_moment, stylegan2_channels)
+from mmgen_ada.ops import setup_filter
 
 
 def _lrelu(x):
@@ -106,6 +109,80 @@ def test_modulated_conv2d_matches_explicit(demodulate, fused):
         fused_modconv=fused)
     ref = _modconv_reference(x, weight, styles, demodulate) + noise
     torch.testing.assert_close(out, ref, atol=1e-10, rtol=1e-10)
+
+
+@pytest.mark.parametrize('variant', ['fused', 'nonfused', 'baseline'])
+@pytest.mark.parametrize('grad', [True, False])
+@pytest.mark.parametrize('demodulate', [True, False])
+def test_modulated_conv2d_up_matches_per_sample_kernels(
+        variant, grad, demodulate):
+    # Each sample convolved (up=2, FIR) with its own explicitly modulated
+    # and demodulated kernel. Without grad on CPU the non-fused path runs
+    # channels_last; the baseline forms the (N, O, I, k, k) kernels.
+    torch.manual_seed(1)
+    x = torch.randn(3, 4, 5, 5, dtype=torch.float64)
+    weight = torch.randn(6, 4, 3, 3, dtype=torch.float64)
+    styles = torch.randn(3, 4, dtype=torch.float64)
+    f = setup_filter([1, 3, 3, 1]).double()
+    ref = []
+    for n in range(3):
+        w = weight * styles[n].reshape(1, -1, 1, 1)
+        if demodulate:
+            w = w / (w.square().sum(dim=[1, 2, 3], keepdim=True) + 1e-8).sqrt()
+        ref.append(
+            conv2d_resample(
+                x[n:n + 1], w, f=f, up=2, padding=1, flip_weight=False))
+    ref = torch.cat(ref)
+    with torch.set_grad_enabled(grad):
+        with (baseline_path()
+              if variant == 'baseline' else contextlib.nullcontext()):
+            out = modulated_conv2d(
+                x,
+                weight,
+                styles,
+                up=2,
+                padding=1,
+                resample_filter=f,
+                demodulate=demodulate,
+                flip_weight=False,
+                fused_modconv=variant == 'fused')
+    assert out.shape == (3, 6, 10, 10)
+    channels_last = variant == 'nonfused' and not grad and demodulate
+    assert out.is_contiguous(
+        memory_format=torch.channels_last) == channels_last
+    torch.testing.assert_close(out, ref, atol=1e-10, rtol=1e-10)
+
+
+def test_demodulation_coefficients_formula_and_gradients():
+    # d = (sum_{i,k} (s_i w_{o,i,k})^2 + 1e-8)^-1/2 (eq. 3), first and
+    # second derivatives checked numerically.
+    torch.manual_seed(2)
+    weight = torch.randn(5, 3, 3, 3, dtype=torch.float64, requires_grad=True)
+    styles = torch.randn(2, 3, dtype=torch.float64, requires_grad=True)
+    d = demodulation_coefficients(weight, styles)
+    w, s = weight.detach().numpy(), styles.detach().numpy()
+    ref = 1 / np.sqrt(
+        ((s[:, None, :, None, None] * w[None])**2).sum(axis=(2, 3, 4)) + 1e-8)
+    np.testing.assert_allclose(d.detach().numpy(), ref, rtol=1e-12)
+    assert torch.autograd.gradcheck(demodulation_coefficients,
+                                    (weight, styles))
+    assert torch.autograd.gradgradcheck(demodulation_coefficients,
+                                        (weight, styles))
+
+
+def test_choose_fused_modconv_rule():
+    cpu, cuda = torch.device('cpu'), torch.device('cuda')
+    for training in (True, False):
+        for batch in (1, 8):
+            assert not choose_fused_modconv(cpu, training, False, batch)
+    # CUDA and the baseline keep NVlabs' rule.
+    assert choose_fused_modconv(cuda, False, False, 8)
+    assert not choose_fused_modconv(cuda, True, False, 8)
+    assert not choose_fused_modconv(cuda, False, True, 8)
+    assert choose_fused_modconv(cuda, False, True, 1)
+    with baseline_path():
+        assert choose_fused_modconv(cpu, False, False, 8)
+        assert not choose_fused_modconv(cpu, True, False, 8)
 
 
 def test_demodulated_conv_has_unit_std_at_init():
