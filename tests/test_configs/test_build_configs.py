@@ -184,11 +184,10 @@ def _loaded(name):
     return Config.fromfile(str(REPO / 'configs' / 'stylegan2' / name))
 
 
-@pytest.mark.parametrize(
-    'arm, twin',
-    [('stylegan2-diffaugment', 'stylegan2-ada'),
-     ('stylegan2-ada-lecam', 'stylegan2-ada'),
-     ('stylegan2-apa', 'stylegan2')])
+@pytest.mark.parametrize('arm, twin',
+                         [('stylegan2-diffaugment', 'stylegan2-ada'),
+                          ('stylegan2-ada-lecam', 'stylegan2-ada'),
+                          ('stylegan2-apa', 'stylegan2')])
 def test_limited_data_arms_differ_only_in_the_method(arm, twin):
     """The five arms of docs/limited_data.md: each new one is its twin
     (the ADA or the no-augmentation twemoji1k config) plus one method."""

@@ -18,11 +18,13 @@ def load_tool():
     return module
 
 
-def write_eval(tool, root, config, seed, entries):
+def write_eval(tool, root, config, seed, entries, iters=100, fake_nums=250):
     work_dir = tool.run_dir(str(root), config, seed)
     os.makedirs(work_dir)
     with open(osp.join(work_dir, 'eval.json'), 'w') as f:
         json.dump(entries, f)
+    with open(osp.join(work_dir, 'compare.json'), 'w') as f:
+        json.dump(dict(seed=seed, iters=iters, fake_nums=fake_nums), f)
 
 
 def entry(it, fid, kid, kid_std=0.003):
@@ -46,7 +48,7 @@ def test_arm_configs_exist():
 
 def test_commands_set_seed_iterations_and_one_final_checkpoint():
     tool = load_tool()
-    train, evaluate = tool.run_commands('a.py', 'wd/a_seed1', 1, 250)
+    train, evaluate = tool.run_commands('a.py', 'wd/a_seed1', 1, 250, 300)
     assert train[1:5] == [
         'tools/train.py',
         osp.join('configs', 'stylegan2', 'a.py'), '--work-dir', 'wd/a_seed1'
@@ -59,7 +61,9 @@ def test_commands_set_seed_iterations_and_one_final_checkpoint():
         'tools/analysis/eval_checkpoints.py',
         osp.join('configs', 'stylegan2', 'a.py'),
         osp.join('wd/a_seed1', 'iter_250.pth'), '--out',
-        osp.join('wd/a_seed1', 'eval.json')
+        osp.join('wd/a_seed1', 'eval.json'), '--cfg-options',
+        'test_evaluator.metrics.0.fake_nums=300',
+        'test_evaluator.metrics.1.fake_nums=300'
     ]
 
 
@@ -67,7 +71,10 @@ def test_dry_run_is_seed_major_and_skips_finished_runs(tmp_path, capsys):
     tool = load_tool()
     config = tool.ARMS[1][1]
     write_eval(tool, tmp_path, config, 0, [entry(100, 300.0, 0.3)])
-    tool.main(['run', '--root', str(tmp_path), '--iters', '100', '--dry-run'])
+    tool.main([
+        'run', '--root',
+        str(tmp_path), '--iters', '100', '--fake-nums', '250', '--dry-run'
+    ])
     lines = capsys.readouterr().out.splitlines()
     assert lines[2] == (f'[ADA, seed 0] done already: '
                         f'{tool.run_dir(str(tmp_path), config, 0)}')
@@ -77,6 +84,11 @@ def test_dry_run_is_seed_major_and_skips_finished_runs(tmp_path, capsys):
     assert len(lines) == 19
     assert seeds == sorted(seeds)
     assert 'randomness.seed=1' in lines[-2]
+    # A finished run made with other settings is not silently mixed in.
+    with pytest.raises(ValueError, match='fake_nums=250, not 100, 1000'):
+        tool.main(
+            ['run', '--root',
+             str(tmp_path), '--iters', '100', '--dry-run'])
 
 
 def test_table_means_ranges_and_missing_runs(tmp_path):
@@ -84,13 +96,15 @@ def test_table_means_ranges_and_missing_runs(tmp_path):
     none_cfg, ada_cfg = tool.ARMS[0][1], tool.ARMS[1][1]
     # The last checkpoint counts, whatever the order in the file.
     write_eval(tool, tmp_path, none_cfg, 0,
-               [entry(200, 310.0, 0.30), entry(100, 999.0, 0.9)])
+               [entry(200, 310.0, 0.30),
+                entry(100, 999.0, 0.9)])
     write_eval(tool, tmp_path, none_cfg, 1, [entry(200, 290.0, 0.26, 0.004)])
     write_eval(tool, tmp_path, ada_cfg, 1, [entry(200, 280.0, 0.25)])
     table = tool.collect(str(tmp_path), [0, 1])
     assert [t['arm'] for t in table] == [a for a, _ in tool.ARMS]
     assert [r['fid'] for r in table[0]['runs']] == [310.0, 290.0]
     assert [r['seed'] for r in table[1]['runs']] == [1]
+    assert table[1]['runs'][0]['fake_nums'] == 250
     assert table[2]['runs'] == []
     lines = tool.markdown(table, [0, 1]).splitlines()
     assert lines[0].startswith('| arm | kimg | FID seed 0 | FID seed 1 |')

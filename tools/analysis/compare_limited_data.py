@@ -2,16 +2,19 @@
 """Train and evaluate the limited-data comparison, then tabulate it.
 
 ``python tools/analysis/compare_limited_data.py run [--iters N]
-[--seeds 0 1] [--root work_dirs/limited_data] [--dry-run]``
+[--fake-nums 1000] [--seeds 0 1] [--root work_dirs/limited_data]
+[--dry-run]``
 trains every arm of :data:`ARMS` once per seed, one process at a time,
 seed-major (all arms with the first seed, then all with the next), so that
 a partial run still gives a complete table for the first seeds. Each run
 is ``tools/train.py CONFIG --cfg-options randomness.seed=S
 train_cfg.max_iters=N default_hooks.checkpoint.interval=N`` (one checkpoint,
 at the end) followed by ``tools/analysis/eval_checkpoints.py`` on that
-checkpoint (FID/KID of 1,000 G_ema fakes from the test loop's fixed seed
-against the 1,000 training reals). A run whose ``eval.json`` already holds
-the final iteration is skipped; one whose final checkpoint exists is only
+checkpoint (FID/KID of ``--fake-nums`` G_ema fakes from the test loop's
+fixed seed against the 1,000 training reals). The settings and both
+command lines are kept in the run's ``compare.json``. A run whose
+``eval.json`` already holds the final iteration is skipped (an error if it
+was made with other settings); one whose final checkpoint exists is only
 evaluated.
 
 ``python tools/analysis/compare_limited_data.py table [--root ...]
@@ -47,9 +50,13 @@ def run_dir(root: str, config: str, seed: int) -> str:
     return osp.join(root, f'{osp.splitext(config)[0]}_seed{seed}')
 
 
-def run_commands(config: str, work_dir: str, seed: int,
-                 iters: int) -> Tuple[List[str], List[str]]:
-    """The train and the evaluation command lines of one run."""
+def run_commands(config: str, work_dir: str, seed: int, iters: int,
+                 fake_nums: int) -> Tuple[List[str], List[str]]:
+    """The train and the evaluation command lines of one run.
+
+    ``fake_nums`` sets the number of G_ema fakes of both metrics (FID and
+    KID, the twemoji1k configs' ``test_evaluator``).
+    """
     cfg_path = osp.join(CONFIG_DIR, config)
     train = [
         sys.executable, 'tools/train.py', cfg_path, '--work-dir', work_dir,
@@ -60,20 +67,36 @@ def run_commands(config: str, work_dir: str, seed: int,
     evaluate = [
         sys.executable, 'tools/analysis/eval_checkpoints.py', cfg_path,
         osp.join(work_dir, f'iter_{iters}.pth'), '--out',
-        osp.join(work_dir, 'eval.json')
+        osp.join(work_dir, 'eval.json'), '--cfg-options',
+        f'test_evaluator.metrics.0.fake_nums={fake_nums}',
+        f'test_evaluator.metrics.1.fake_nums={fake_nums}'
     ]
     return train, evaluate
 
 
-def _finished(work_dir: str, iters: int) -> bool:
+def _finished(work_dir: str, iters: int, fake_nums: int) -> bool:
     path = osp.join(work_dir, 'eval.json')
-    if not osp.isfile(path):
+    settings = _read_settings(work_dir)
+    if not osp.isfile(path) or settings is None:
         return False
+    if (settings['iters'], settings['fake_nums']) != (iters, fake_nums):
+        raise ValueError(
+            f'{work_dir} was run with iters={settings["iters"]}, '
+            f'fake_nums={settings["fake_nums"]}, not {iters}, {fake_nums}; '
+            'use another --root or the same settings.')
     with open(path, encoding='utf-8') as f:
         return any(r.get('iter') == iters for r in json.load(f))
 
 
-def run_all(root: str, seeds: Sequence[int], iters: int,
+def _read_settings(work_dir: str) -> Optional[dict]:
+    path = osp.join(work_dir, 'compare.json')
+    if not osp.isfile(path):
+        return None
+    with open(path, encoding='utf-8') as f:
+        return json.load(f)
+
+
+def run_all(root: str, seeds: Sequence[int], iters: int, fake_nums: int,
             dry_run: bool) -> List[str]:
     """Train and evaluate every arm and seed, seed-major, one at a time.
 
@@ -86,26 +109,40 @@ def run_all(root: str, seeds: Sequence[int], iters: int,
     for seed in seeds:
         for arm, config in ARMS:
             work_dir = run_dir(root, config, seed)
-            if _finished(work_dir, iters):
-                print(f'[{arm}, seed {seed}] done already: {work_dir}',
-                      flush=True)
+            if _finished(work_dir, iters, fake_nums):
+                print(
+                    f'[{arm}, seed {seed}] done already: {work_dir}',
+                    flush=True)
                 continue
-            train, evaluate = run_commands(config, work_dir, seed, iters)
+            train, evaluate = run_commands(config, work_dir, seed, iters,
+                                           fake_nums)
             steps = [evaluate] if osp.isfile(
-                osp.join(work_dir, f'iter_{iters}.pth')) else [train, evaluate]
+                osp.join(work_dir,
+                         f'iter_{iters}.pth')) else [train, evaluate]
             for cmd in steps:
                 print(f'[{arm}, seed {seed}] {" ".join(cmd)}', flush=True)
                 if dry_run:
                     continue
                 os.makedirs(work_dir, exist_ok=True)
+                with open(osp.join(work_dir, 'compare.json'), 'w') as f:
+                    json.dump(
+                        dict(
+                            seed=seed,
+                            iters=iters,
+                            fake_nums=fake_nums,
+                            train=train,
+                            eval=evaluate),
+                        f,
+                        indent=1)
                 start = time.time()
                 name = 'train' if cmd is train else 'eval'
                 with open(osp.join(work_dir, f'{name}.log'), 'w') as log:
                     code = subprocess.run(
                         cmd, stdout=log, stderr=subprocess.STDOUT).returncode
-                print(f'[{arm}, seed {seed}] {name} took '
-                      f'{time.time() - start:.0f} s, exit code {code}',
-                      flush=True)
+                print(
+                    f'[{arm}, seed {seed}] {name} took '
+                    f'{time.time() - start:.0f} s, exit code {code}',
+                    flush=True)
                 if code != 0:
                     failed.append(work_dir)
                     break
@@ -117,8 +154,8 @@ def collect(root: str, seeds: Sequence[int]) -> List[dict]:
 
     Returns:
         list[dict]: One entry per arm (table order) with ``arm``, ``config``
-        and ``runs``: per seed found, ``seed``, ``iter``, ``kimg``, ``fid``,
-        ``kid``, ``kid_std``, ``D_real_sign`` and ``eval_seconds`` of the
+        and ``runs``: per seed found, ``seed``, ``fake_nums``, ``iter``,
+        ``kimg``, ``fid``, ``kid``, ``kid_std``, ``D_real_sign`` and ``eval_seconds`` of the
         last checkpoint in its ``eval.json``.
 
     Raises:
@@ -142,6 +179,8 @@ def collect(root: str, seeds: Sequence[int]) -> List[dict]:
             runs.append(
                 dict(
                     seed=seed,
+                    fake_nums=(_read_settings(run_dir(root, config, seed))
+                               or {}).get('fake_nums'),
                     iter=last['iter'],
                     kimg=last.get('kimg'),
                     fid=last[FID_KEY],
@@ -165,8 +204,7 @@ def markdown(table: List[dict], seeds: Sequence[int]) -> str:
     head += [f'KID x 1e3 seed {s}' for s in seeds]
     head += ['KID x 1e3 mean', 'KID x 1e3 range']
     lines = [
-        '| ' + ' | '.join(head) + ' |',
-        '| --- |' + ' ---: |' * (len(head) - 1)
+        '| ' + ' | '.join(head) + ' |', '| --- |' + ' ---: |' * (len(head) - 1)
     ]
     for entry in table:
         by_seed: Dict[int, dict] = {r['seed']: r for r in entry['runs']}
@@ -208,6 +246,11 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         p.add_argument('--seeds', type=int, nargs='+', default=[0, 1])
     run.add_argument('--iters', type=int, required=True)
     run.add_argument(
+        '--fake-nums',
+        type=int,
+        default=1000,
+        help='G_ema fakes per FID/KID (default: 1000, the configs\')')
+    run.add_argument(
         '--dry-run', action='store_true', help='print the commands only')
     table.add_argument('--json', help='write the collected values here')
     table.add_argument('--markdown', help='write the table here')
@@ -219,7 +262,8 @@ def main(argv: Optional[List[str]] = None) -> None:
     if args.command == 'run':
         if args.iters < 1:
             raise ValueError(f'--iters must be positive, got {args.iters}')
-        failed = run_all(args.root, args.seeds, args.iters, args.dry_run)
+        failed = run_all(args.root, args.seeds, args.iters, args.fake_nums,
+                         args.dry_run)
         if failed:
             sys.exit(f'Failed runs (see their train.log / eval.log): '
                      f'{failed}')
