@@ -23,7 +23,8 @@ test_dataloader = dict(
 train_cfg = dict(max_iters=1000)
 
 default_hooks = dict(
-    logger=dict(interval=25), checkpoint=dict(interval=200, max_keep_ckpts=-1))
+    logger=dict(interval=25),
+    checkpoint=dict(interval=200, max_keep_ckpts=-1))
 
 # FID is biased upwards at 1k samples: compare these values with each
 # other, never with published 50k FIDs.
