@@ -108,10 +108,12 @@ def test_table_means_ranges_and_missing_runs(tmp_path):
     assert table[2]['runs'] == []
     lines = tool.markdown(table, [0, 1]).splitlines()
     assert lines[0].startswith('| arm | kimg | FID seed 0 | FID seed 1 |')
-    assert lines[2] == ('| no augmentation | 3.2 | 310.0 | 290.0 | 300.0 '
-                        '| 20.0 | 300.0 ± 3.0 | 260.0 ± 4.0 | 280.0 | 40.0 |')
-    assert lines[3] == ('| ADA | 3.2 | not run | 280.0 | 280.0 | - '
-                        '| not run | 250.0 ± 3.0 | 250.0 | - |')
+    assert lines[2] == (
+        '| no augmentation | 3.2 | 310.0 | 290.0 | 300.0 '
+        '| 20.0 | 300.0 ± 3.0 | 260.0 ± 4.0 | 280.0 | 40.0 | 0.50 / 0.50 |')
+    assert lines[3] == (
+        '| ADA | 3.2 | not run | 280.0 | 280.0 | - '
+        '| not run | 250.0 ± 3.0 | 250.0 | - | not run / 0.50 |')
     assert lines[4].startswith('| DiffAugment | - | not run | not run | - |')
 
 

@@ -198,11 +198,12 @@ def _mean(values: List[float]) -> Optional[float]:
 
 def markdown(table: List[dict], seeds: Sequence[int]) -> str:
     """The table as markdown: per-seed FID and KID x 1e3 (± std over
-    subsets), their means over seeds, and each arm's range over seeds."""
+    subsets), their means over seeds, each arm's range over seeds, and
+    D's mean sign on the reals per seed (``a / b``)."""
     head = ['arm', 'kimg']
     head += [f'FID seed {s}' for s in seeds] + ['FID mean', 'FID range']
     head += [f'KID x 1e3 seed {s}' for s in seeds]
-    head += ['KID x 1e3 mean', 'KID x 1e3 range']
+    head += ['KID x 1e3 mean', 'KID x 1e3 range', 'D_real_sign']
     lines = [
         '| ' + ' | '.join(head) + ' |', '| --- |' + ' ---: |' * (len(head) - 1)
     ]
@@ -222,8 +223,15 @@ def markdown(table: List[dict], seeds: Sequence[int]) -> str:
             if s in by_seed else 'not run' for s in seeds
         ]
         row += _summary(kids, '.1f')
+        row.append(' / '.join(
+            _format(by_seed[s]['D_real_sign'], '.2f') if s in
+            by_seed else 'not run' for s in seeds))
         lines.append('| ' + ' | '.join(row) + ' |')
     return '\n'.join(lines) + '\n'
+
+
+def _format(value: Optional[float], fmt: str) -> str:
+    return '-' if value is None else format(value, fmt)
 
 
 def _summary(values: List[float], fmt: str) -> List[str]:
