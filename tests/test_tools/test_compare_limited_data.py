@@ -24,7 +24,13 @@ def write_eval(tool, root, config, seed, entries, iters=100, fake_nums=250):
     with open(osp.join(work_dir, 'eval.json'), 'w') as f:
         json.dump(entries, f)
     with open(osp.join(work_dir, 'compare.json'), 'w') as f:
-        json.dump(dict(seed=seed, iters=iters, fake_nums=fake_nums), f)
+        json.dump(
+            dict(
+                seed=seed,
+                iters=iters,
+                fake_nums=fake_nums,
+                train=['/usr/bin/python3', 'tools/train.py', config],
+                eval=['/usr/bin/python3', 'eval.py']), f)
 
 
 def entry(it, fid, kid, kid_std=0.003):
@@ -105,6 +111,9 @@ def test_table_means_ranges_and_missing_runs(tmp_path):
     assert [r['fid'] for r in table[0]['runs']] == [310.0, 290.0]
     assert [r['seed'] for r in table[1]['runs']] == [1]
     assert table[1]['runs'][0]['fake_nums'] == 250
+    assert table[1]['runs'][0]['train_command'] == (
+        f'python tools/train.py {ada_cfg}')
+    assert table[1]['runs'][0]['eval_command'] == 'python eval.py'
     assert table[2]['runs'] == []
     lines = tool.markdown(table, [0, 1]).splitlines()
     assert lines[0].startswith('| arm | kimg | FID seed 0 | FID seed 1 |')

@@ -156,7 +156,8 @@ def collect(root: str, seeds: Sequence[int]) -> List[dict]:
         list[dict]: One entry per arm (table order) with ``arm``, ``config``
         and ``runs``: per seed found, ``seed``, ``fake_nums``, ``iter``,
         ``kimg``, ``fid``, ``kid``, ``kid_std``, ``D_real_sign`` and ``eval_seconds`` of the
-        last checkpoint in its ``eval.json``.
+        last checkpoint in its ``eval.json``, and the ``train_command`` and
+        ``eval_command`` of its ``compare.json`` (None where absent).
 
     Raises:
         KeyError: An ``eval.json`` lacks FID or KID; the message names the
@@ -171,6 +172,7 @@ def collect(root: str, seeds: Sequence[int]) -> List[dict]:
                 continue
             with open(path, encoding='utf-8') as f:
                 last = max(json.load(f), key=lambda r: r['iter'])
+            settings = _read_settings(run_dir(root, config, seed)) or {}
             missing = {FID_KEY, KID_KEY, KID_STD_KEY} - set(last)
             if missing:
                 raise KeyError(f'{path}: no {sorted(missing)} in its last '
@@ -179,17 +181,23 @@ def collect(root: str, seeds: Sequence[int]) -> List[dict]:
             runs.append(
                 dict(
                     seed=seed,
-                    fake_nums=(_read_settings(run_dir(root, config, seed))
-                               or {}).get('fake_nums'),
+                    fake_nums=settings.get('fake_nums'),
                     iter=last['iter'],
                     kimg=last.get('kimg'),
                     fid=last[FID_KEY],
                     kid=last[KID_KEY],
                     kid_std=last[KID_STD_KEY],
                     D_real_sign=last.get('D_real_sign'),
-                    eval_seconds=last.get('eval_seconds')))
+                    eval_seconds=last.get('eval_seconds'),
+                    train_command=_shown(settings.get('train')),
+                    eval_command=_shown(settings.get('eval'))))
         table.append(dict(arm=arm, config=config, runs=runs))
     return table
+
+
+def _shown(cmd: Optional[List[str]]) -> Optional[str]:
+    """A command line as typed: ``python`` for the interpreter's path."""
+    return None if cmd is None else ' '.join(['python'] + cmd[1:])
 
 
 def _mean(values: List[float]) -> Optional[float]:
