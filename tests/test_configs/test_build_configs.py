@@ -190,3 +190,55 @@ def test_limited_data_experiment_settings():
         'FrechetInceptionDistance', 'KernelInceptionDistance'
     }
     assert {m['fake_nums'] for m in metrics.values()} == {1000}
+
+
+def _loaded(name):
+    return Config.fromfile(str(REPO / 'configs' / 'stylegan2' / name))
+
+
+@pytest.mark.parametrize('arm, twin',
+                         [('stylegan2-diffaugment', 'stylegan2-ada'),
+                          ('stylegan2-ada-lecam', 'stylegan2-ada'),
+                          ('stylegan2-apa', 'stylegan2')])
+def test_limited_data_arms_differ_only_in_the_method(arm, twin):
+    """The five arms of docs/limited_data.md: each new one is its twin
+    (the ADA or the no-augmentation twemoji1k config) plus one method."""
+    suffix = '_quickstart_1xb16_twemoji1k-32x32.py'
+    cfg, base = _loaded(arm + suffix), _loaded(twin + suffix)
+    method_hooks = {'ADAHook', 'APAHook'}
+    hooks = [h['type'] for h in cfg.custom_hooks]
+    base_hooks = [h['type'] for h in base.custom_hooks]
+    assert ([h for h in hooks if h not in method_hooks
+             ] == [h for h in base_hooks if h not in method_hooks])
+    if arm == 'stylegan2-diffaugment':
+        aug = cfg.model.discriminator.pop('data_aug').to_dict()
+        base.model.discriminator.pop('data_aug')
+        assert aug == dict(
+            type='DiffAugment',
+            policy='color,translation,cutout',
+            translation_ratio=0.125,
+            cutout_ratio=0.5)
+        assert hooks == ['GeneratorEMAHook', 'RNGStateHook']
+    elif arm == 'stylegan2-ada-lecam':
+        assert cfg.model.pop('lecam_weight') == 0.3
+        assert cfg.model.pop('lecam_decay') == 0.99
+        assert hooks == base_hooks
+    else:
+        # APA alone, at the speed of the ADA arm's ada_kimg.
+        ada = _loaded('stylegan2-ada' + suffix)
+        apa = cfg.model.pop('apa').to_dict()
+        assert apa == dict(
+            target=0.6,
+            kimg=ada.model.discriminator.data_aug.ada_kimg,
+            update_interval=4,
+            initial_p=0.)
+        assert hooks == ['GeneratorEMAHook', 'APAHook', 'RNGStateHook']
+    for c in (cfg, base):
+        c.pop('custom_hooks')
+    # Everything else is equal: data subset, iterations, seed, optimisers,
+    # checkpoints, test loop (its fixed seed) and metrics.
+    assert cfg.to_dict() == base.to_dict()
+    assert cfg.randomness == dict(seed=0, diff_rank_seed=True)
+    assert cfg.test_cfg.seed == 0
+    assert cfg.train_dataloader.dataset.max_size == 1000
+    assert cfg.train_cfg.max_iters == 1000
