@@ -231,7 +231,7 @@ def dist_runs(tmp_path_factory):
 
 
 def test_all_shipped_configs_found():
-    assert len(NAMES) == 22
+    assert len(NAMES) == 25
     assert sum(n.startswith('stylegan3') for n in NAMES) == 4
 
 
