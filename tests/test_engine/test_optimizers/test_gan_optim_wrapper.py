@@ -8,6 +8,7 @@ from mmengine.registry import init_default_scope
 
 from mmgen_ada.engine.optimizers import GANAmpOptimWrapper, GANOptimWrapper
 from mmgen_ada.models import StyleGAN2
+from mmgen_ada.testing import TINY_STYLEGAN2_D_CFG, TINY_STYLEGAN2_G_CFG
 
 init_default_scope('mmgen_ada')
 
@@ -75,19 +76,8 @@ def test_amp_with_clip_grad_trains_stylegan2_unscaling_once_per_step():
     """What ``tools/train.py --amp`` builds, on CPU with bf16 autocast."""
     torch.manual_seed(0)
     model = StyleGAN2(
-        generator=dict(
-            type='StyleGANv2Generator',
-            out_size=8,
-            style_channels=8,
-            num_mlps=1,
-            channel_base=64,
-            channel_max=8),
-        discriminator=dict(
-            type='StyleGAN2Discriminator',
-            in_size=8,
-            channel_base=64,
-            channel_max=8,
-            mbstd_group_size=2),
+        generator=dict(TINY_STYLEGAN2_G_CFG),
+        discriminator=dict(TINY_STYLEGAN2_D_CFG),
         r1_interval=1,
         pl_interval=1,
         ema_config=dict(type='StyleGANEMA', ema_kimg=0.01, batch_size=4))

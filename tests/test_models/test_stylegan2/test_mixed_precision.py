@@ -14,6 +14,7 @@ from mmgen_ada.engine.optimizers.gan_amp_optim_wrapper import \
     cpu_has_fast_bfloat16
 from mmgen_ada.models.stylegan2.mixed_precision import use_float16
 from mmgen_ada.models.stylegan3 import StyleGANv3Generator
+from mmgen_ada.testing import TINY_STYLEGAN2_D_CFG, TINY_STYLEGAN2_G_CFG
 
 
 def _cpu_float16_supported() -> bool:
@@ -207,24 +208,10 @@ def test_bfloat16_training_runs_regularisation_in_float32():
     from mmgen_ada.models import StyleGAN2
     init_default_scope('mmgen_ada')
     torch.manual_seed(0)
+    fp16 = dict(channel_base=32, num_fp16_scales=1, conv_clamp=256)
     model = StyleGAN2(
-        generator=dict(
-            type='StyleGANv2Generator',
-            out_size=8,
-            style_channels=8,
-            num_mlps=1,
-            channel_base=32,
-            channel_max=8,
-            num_fp16_scales=1,
-            conv_clamp=256),
-        discriminator=dict(
-            type='StyleGAN2Discriminator',
-            in_size=8,
-            channel_base=32,
-            channel_max=8,
-            mbstd_group_size=2,
-            num_fp16_scales=1,
-            conv_clamp=256),
+        generator=dict(TINY_STYLEGAN2_G_CFG, **fp16),
+        discriminator=dict(TINY_STYLEGAN2_D_CFG, **fp16),
         r1_interval=1,
         pl_interval=1,
         ema_config=dict(type='StyleGANEMA', ema_kimg=0.01, batch_size=2))
