@@ -12,9 +12,10 @@ from mmengine.registry import init_default_scope
 from torch import autograd
 
 from mmgen_ada.engine.config_validation import check_module_cfg
-from mmgen_ada.engine.hooks import ADAHook, GeneratorEMAHook
+from mmgen_ada.engine.hooks import ADAHook, APAHook, GeneratorEMAHook
 from mmgen_ada.engine.runner import GANRunner
 from mmgen_ada.models import ADAAug, GANDataPreprocessor, RampUpEMA
+from mmgen_ada.models.apa import APA
 from mmgen_ada.models.mmagic_compat import MMagicArgumentError
 from mmgen_ada.registry import MODELS, OPTIM_WRAPPER_CONSTRUCTORS
 from mmgen_ada.testing import TINY_STYLEGAN2_D_CFG, TINY_STYLEGAN2_G_CFG
@@ -401,3 +402,31 @@ class _CapturedLog:
 
     def __exit__(self, *exc):
         self.logger.removeHandler(self.handler)
+
+
+class _TinyADAAPAModel(_TinyADAModel):
+    """The ADA model with an APA module too (as the ADA+APA configs)."""
+
+    def __init__(self):
+        super().__init__()
+        self.apa = APA(kimg=0.02, update_interval=2)
+
+
+@pytest.mark.parametrize('hooks', [
+    [dict(type='APAHook')],
+    [dict(type='ADAHook')],
+    [],
+    [dict(type='ADAHook'), dict(type='APAHook')],
+])
+def test_apa_hook_does_not_count_as_the_ada_hook(tmp_path, hooks):
+    """Each of ADAAug and APA gets exactly one hook of its own type, listed
+    or added: APAHook subclasses ADAHook but never updates an ADAAug's p."""
+    runner = GANRunner(
+        model=_TinyADAAPAModel(),
+        work_dir=str(tmp_path),
+        custom_hooks=hooks,
+        default_scope='mmgen_ada',
+        log_level='WARNING')
+    types = [type(h) for h in runner.hooks]
+    assert types.count(ADAHook) == 1
+    assert types.count(APAHook) == 1

@@ -17,7 +17,7 @@ and built by :func:`build_runner`, which the tools call. Three changes:
 * A model with an :class:`~mmgen_ada.models.ADAAug` but no ``ADAHook`` in
   the hooks gets one, with a log line: MMagic's models update ``p``
   themselves, so MMagic configs list no such hook, and without it ``p``
-  would stay constant.
+  would stay constant. Likewise an APA module without ``APAHook``.
 """
 import re
 import time
@@ -70,20 +70,31 @@ class GANRunner(Runner):
     def register_hooks(self,
                        default_hooks: Optional[dict] = None,
                        custom_hooks: Optional[list] = None) -> None:
-        """mmengine's hooks, plus ``ADAHook`` where an ADAAug needs it."""
+        """mmengine's hooks, plus ``ADAHook``/``APAHook`` where a module of
+        the model needs one and no registered hook drives it."""
         super().register_hooks(default_hooks, custom_hooks)
-        from mmgen_ada.engine.hooks import ADAHook  # hooks import models
-        if any(isinstance(hook, ADAHook) for hook in self._hooks):
-            return
-        augs = ADAHook.find_ada_augs(self.model)
-        if augs:
-            self.register_hook(dict(type='ADAHook'))
-            self.logger.info(
-                'Added ADAHook: the model has ADAAug(s) '
-                f'{[name for name, _ in augs]} whose strength p only that '
-                'hook updates, and custom_hooks lists none (MMagic configs '
-                "do not); add dict(type='ADAHook') to custom_hooks to "
-                'configure it yourself.')
+        # hooks import models
+        from mmgen_ada.engine.hooks import ADAHook, APAHook
+        # A hook drives what its own finder returns: APAHook subclasses
+        # ADAHook but drives APA modules only, never an ADAAug's p.
+        driven = {
+            id(module)
+            for hook in self._hooks if isinstance(hook, ADAHook)
+            for _, module in type(hook).find_ada_augs(self.model)
+        }
+        for hook_type in (ADAHook, APAHook):
+            undriven = [
+                name for name, module in hook_type.find_ada_augs(self.model)
+                if id(module) not in driven
+            ]
+            if undriven:
+                self.register_hook(dict(type=hook_type.__name__))
+                self.logger.info(
+                    f'Added {hook_type.__name__}: the model has module(s) '
+                    f'{undriven} whose probability only that hook updates, '
+                    'and custom_hooks lists none (MMagic configs do not); '
+                    f"add dict(type='{hook_type.__name__}') to custom_hooks "
+                    'to configure it yourself.')
 
     def register_default_hooks(self, hooks: Optional[dict] = None) -> None:
         """mmengine's default hooks; ``None`` switches off any of them.
