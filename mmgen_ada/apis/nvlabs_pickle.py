@@ -32,6 +32,9 @@ from typing import Any, BinaryIO, Callable, Dict, Optional, Tuple, Union
 import numpy as np
 import torch
 
+from mmgen_ada.numpy_pickle_globals import NUMPY_ARRAY_GLOBALS
+from mmgen_ada.numpy_pickle_globals import GuardedCallable as _Guarded
+
 #: Keys of an official snapshot pickle that hold networks.
 NETWORK_KEYS = ('G', 'D', 'G_ema', 'augment_pipe')
 
@@ -143,30 +146,6 @@ class _EasyDictStandIn(dict, metaclass=_FrozenType):
     """What ``dnnlib.util.EasyDict`` unpickles to; turned into ``dict``."""
 
 
-class _Guarded:
-    """A callable handed out by ``find_class``: immutable, no ``__dict__``.
-
-    Handing out plain functions would let a pickle's BUILD opcode rewrite
-    their ``__defaults__``; this wrapper refuses every attribute write.
-    """
-
-    __slots__ = ('_fn', '_name')
-
-    def __init__(self, fn: Callable, name: str) -> None:
-        object.__setattr__(self, '_fn', fn)
-        object.__setattr__(self, '_name', name)
-
-    def __call__(self, *args: Any) -> Any:
-        return self._fn(*args)
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise pickle.UnpicklingError(
-            f'refusing to set {self._name}.{name} while unpickling')
-
-    def __repr__(self) -> str:
-        return f'<allowed {self._name}>'
-
-
 # ---------------------------------------------------------------------------
 # Allowed callables. Each checks its arguments before doing anything.
 
@@ -265,37 +244,6 @@ def _codecs_encode(text: str, encoding: str = 'utf-8') -> bytes:
     return codecs.encode(text, encoding)
 
 
-def _numpy_frombuffer(buffer: Any, dtype: Any, shape: Any,
-                      order: str) -> np.ndarray:
-    """numpy's pickle helper for arrays (protocol 5), type-checked."""
-    if not isinstance(buffer, (bytes, bytearray)) or not isinstance(
-            dtype, np.dtype) or dtype.hasobject:
-        raise pickle.UnpicklingError(
-            'numpy _frombuffer needs bytes and a non-object dtype')
-    return np.frombuffer(
-        buffer, dtype=dtype).reshape(
-            tuple(shape), order=order).copy()
-
-
-def _numpy_multiarray_globals() -> Dict[Tuple[str, str], Any]:
-    core = getattr(np, '_core', None) or np.core
-    found = {}
-    for module in ('numpy.core.multiarray', 'numpy._core.multiarray'):
-        found[(module, '_reconstruct')] = core.multiarray._reconstruct
-        found[(module, 'scalar')] = core.multiarray.scalar
-    for module in ('numpy.core.numeric', 'numpy._core.numeric'):
-        found[(module, '_frombuffer')] = _Guarded(_numpy_frombuffer,
-                                                  f'{module}._frombuffer')
-    found[('numpy', 'ndarray')] = np.ndarray
-    found[('numpy', 'dtype')] = np.dtype
-    for scalar_type in (np.bool_, np.int8, np.int16, np.int32, np.int64,
-                        np.uint8, np.uint16, np.uint32, np.uint64, np.float16,
-                        np.float32, np.float64):
-        dtype_class = type(np.dtype(scalar_type))
-        found[('numpy.dtypes', dtype_class.__name__)] = dtype_class
-    return found
-
-
 def _torch_dtype_globals() -> Dict[Tuple[str, str], Any]:
     return {
         ('torch', name): value
@@ -344,7 +292,7 @@ ALLOWED_GLOBALS: Dict[Tuple[str, str], Any] = {
     ('torch', 'device'):
     torch.device,
     **_torch_dtype_globals(),
-    **_numpy_multiarray_globals(),
+    **NUMPY_ARRAY_GLOBALS,
 }
 
 

@@ -6,9 +6,11 @@ pickle: a dict with the mean and covariance (keys ``mean``/``cov``, or
 ``mu``/``sigma``, or ``real_mean``/``real_cov``) and, for features-based
 metrics, ``raw_feature`` (N, D). Nothing in such a file is executed here: it
 is read with an unpickler that only rebuilds plain containers and numpy
-arrays (the allow-list below); any other object in the file is an error.
+arrays (:data:`~mmgen_ada.numpy_pickle_globals.NUMPY_ARRAY_GLOBALS`); any
+other object in the file is an error.
 ``.npz`` files are read with ``allow_pickle=False``.
 """
+import collections
 import io
 import os
 import os.path as osp
@@ -18,16 +20,8 @@ from typing import Dict
 
 import numpy as np
 
-#: Globals a pickle of numpy arrays needs (numpy 1.x and 2.x module names).
-_ALLOWED_GLOBALS = frozenset({
-    ('numpy', 'ndarray'),
-    ('numpy', 'dtype'),
-    ('numpy.core.multiarray', '_reconstruct'),
-    ('numpy.core.multiarray', 'scalar'),
-    ('numpy._core.multiarray', '_reconstruct'),
-    ('numpy._core.multiarray', 'scalar'),
-    ('collections', 'OrderedDict'),
-})
+from mmgen_ada.numpy_pickle_globals import NUMPY_ARRAY_GLOBALS
+
 #: Accepted (mean, covariance) key pairs, in order of preference.
 MEAN_COV_KEYS = (('mean', 'cov'), ('mu', 'sigma'), ('real_mean', 'real_cov'))
 #: Accepted keys of all real features (N, D).
@@ -38,9 +32,10 @@ class _ArrayUnpickler(pickle.Unpickler):
     """Unpickler that rebuilds only numpy arrays and builtin containers."""
 
     def find_class(self, module: str, name: str):
-        if (module, name) in _ALLOWED_GLOBALS or \
-                module.startswith('numpy.dtypes'):
-            return super().find_class(module, name)
+        if (module, name) == ('collections', 'OrderedDict'):
+            return collections.OrderedDict
+        if (module, name) in NUMPY_ARRAY_GLOBALS:
+            return NUMPY_ARRAY_GLOBALS[(module, name)]
         raise pickle.UnpicklingError(
             f'refusing to load {module}.{name}: only numpy arrays and plain '
             'containers are read from statistics files')
