@@ -13,7 +13,9 @@ Dreg, each with its optimizer step) side by side in one process against
 their alternatives: ``--baseline`` (the pre-issue-16 computations,
 ``baseline_path``, then the reference) and bf16 (``GANAmpOptimWrapper``
 with a CPU bfloat16 autocast; where the CPU has AMX/AVX512-BF16, or
-emulated with ``--bf16 force``). The iteration row is the amortised
+emulated with ``--bf16 force``), and with ``--cl-autograd``
+``channels_last`` features in the training phases too (not the library's
+rule; kept here to time it). The iteration row is the amortised
 ``Gmain + Dmain + Greg / 4 + Dreg / 16`` per round. ``--profile`` prints
 the top ops of every phase, ``--dmain-peak`` the extra peak RSS of Dmain
 per path, each in a fresh subprocess.
@@ -75,6 +77,11 @@ def parse_args() -> argparse.Namespace:
         help='time the phases side by side (see above)')
     parser.add_argument('--rounds', type=int, default=5)
     parser.add_argument('--baseline', action='store_true')
+    parser.add_argument(
+        '--cl-autograd',
+        action='store_true',
+        help="also time 'new, CL+grad': channels_last features in the "
+        'training phases too (G and D)')
     parser.add_argument(
         '--bf16', default='auto', choices=['auto', 'force', 'off'])
     parser.add_argument('--profile', action='store_true')
@@ -168,6 +175,42 @@ def phase_calls(model, wrappers: dict, batch: int, res: int) -> dict:
     return dict(Gmain=gmain, Greg=greg, Dmain=dmain, Dreg=dreg)
 
 
+@contextlib.contextmanager
+def channels_last_with_autograd():
+    """``--cl-autograd``: ``channels_last`` features with autograd too.
+
+    The library converts G's features to ``channels_last`` on CPU only
+    without autograd (:func:`_use_channels_last`). This alternative also
+    converts them in the training phases, and D's input features (its
+    first block's images), so that it can be timed against the library's
+    rule; it replaces the rule and ``DiscriminatorBlock.forward`` for the
+    duration of the block.
+    """
+    import torch
+
+    from mmgen_ada.models.stylegan2 import (discriminator_blocks,
+                                            stylegan2_modules)
+    from mmgen_ada.models.stylegan2.baseline_path import in_baseline_path
+    rule = stylegan2_modules._use_channels_last
+    block_forward = discriminator_blocks.DiscriminatorBlock.forward
+
+    def always_on_cpu(x):
+        return x.device.type == 'cpu' and not in_baseline_path()
+
+    def forward(self, x, img, force_fp32=False):
+        if img is not None and always_on_cpu(img):
+            img = img.contiguous(memory_format=torch.channels_last)
+        return block_forward(self, x, img, force_fp32)
+
+    stylegan2_modules._use_channels_last = always_on_cpu
+    discriminator_blocks.DiscriminatorBlock.forward = forward
+    try:
+        yield
+    finally:
+        stylegan2_modules._use_channels_last = rule
+        discriminator_blocks.DiscriminatorBlock.forward = block_forward
+
+
 def make_wrappers(model, bf16: bool, force: bool) -> dict:
     import torch
 
@@ -207,6 +250,9 @@ def run_phases(args: argparse.Namespace) -> None:
                 model, False, False))
         paths['new'] = (contextlib.nullcontext,
                         make_wrappers(model, False, False))
+        if args.cl_autograd:
+            paths['new, CL+grad'] = (channels_last_with_autograd,
+                                     make_wrappers(model, False, False))
         if use_bf16:
             paths['bf16' if native else 'bf16 (emulated)'] = (
                 contextlib.nullcontext, make_wrappers(model, True, True))
