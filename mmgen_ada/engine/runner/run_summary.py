@@ -145,6 +145,52 @@ def _augmentation(disc, hook_types) -> str:
             f'every {data_aug.update_interval} iterations; {ops_text}')
 
 
+def _low_precision_blocks(module) -> int:
+    """Number of blocks that compute in float16 (CUDA) / bfloat16 (CPU AMP)."""
+    return sum(1 for m in module.modules() if getattr(m, 'use_fp16', False))
+
+
+def check_precision(model, optim_wrapper_cfg) -> Tuple[str, List[str]]:
+    """The ``precision`` row of the summary, and a warning for a no-op AMP.
+
+    AMP (an ``*AmpOptimWrapper``) changes the precision only of the
+    networks' float16 blocks (``num_fp16_scales``; StyleGAN3
+    ``num_fp16_res``), as NVlabs does; with none of them it trains in
+    float32, which the warning says, with the fix.
+
+    Args:
+        model: The GAN, with ``generator`` and ``discriminator``.
+        optim_wrapper_cfg (dict): ``cfg.optim_wrapper``: one wrapper config
+            or one per sub-model.
+
+    Returns:
+        tuple[str, list[str]]: The row text and the warnings.
+    """
+    cfgs = ([optim_wrapper_cfg] if 'type' in optim_wrapper_cfg else
+            [v for v in optim_wrapper_cfg.values() if isinstance(v, dict)])
+    amp = [c for c in cfgs if 'Amp' in str(c.get('type', ''))]
+    blocks = {
+        name: _low_precision_blocks(_unwrap(getattr(model, name)))
+        for name in ('generator', 'discriminator')
+    }
+    counts = (f'{blocks["generator"]} G / {blocks["discriminator"]} D '
+              'float16 blocks')
+    if not amp:
+        return ('float32' + (f'; on CUDA float16 in the {counts}'
+                             if sum(blocks.values()) else '')), []
+    dtype = str(amp[0].get('dtype') or 'float16 on CUDA, bfloat16 on CPU')
+    if sum(blocks.values()):
+        return f'AMP {dtype} in the {counts}', []
+    return f'AMP {dtype}, but no float16 blocks: float32', [
+        'AMP is on (optim_wrapper type '
+        f'{amp[0].get("type")}) but neither G nor D has a float16 block '
+        '(num_fp16_scales=0), so every layer still computes in float32. '
+        'To train the highest resolutions in low precision, as NVlabs '
+        'does, add --cfg-options model.generator.num_fp16_scales=4 '
+        'model.discriminator.num_fp16_scales=4.'
+    ]
+
+
 def run_summary(runner, world_size: Optional[int] = None
                 ) -> Tuple[str, List[str]]:
     """The run summary of a built Runner, after checking data and model.
@@ -170,6 +216,9 @@ def run_summary(runner, world_size: Optional[int] = None
                 f'{type(dataset).__name__} is not a GAN on an image data '
                 'set; nothing to summarise or check', [])
     warnings = check_data_matches_model(dataset, model)
+    precision, precision_warnings = check_precision(model,
+                                                    runner.cfg.optim_wrapper)
+    warnings += precision_warnings
     gen, disc = _unwrap(model.generator), _unwrap(model.discriminator)
     batch = loader.batch_size or loader.batch_sampler.batch_size
     global_batch = batch * world
@@ -238,6 +287,7 @@ def run_summary(runner, world_size: Optional[int] = None
         ('augment', _augmentation(disc, hook_types)),
         ('R1', r1),
         ('LeCam', _lecam(model)),
+        ('precision', precision),
         ('G_ema', ema_text),
         ('checkpoints', ckpt_text),
         ('samples', samples),

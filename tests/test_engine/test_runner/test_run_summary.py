@@ -71,3 +71,39 @@ def test_rectangular_mismatch_names_width_x_height():
     assert '--cfg-options model.generator.out_size="(16, 32)"' in msg
     with pytest.raises(ValueError, match=r'built for 16x32 .*\(32, 16\)'):
         check_data_matches_model(_dataset(res=(16, 32)), _model(size=(32, 16)))
+
+
+@pytest.mark.parametrize('num_fp16_scales', [0, 2])
+def test_amp_without_float16_blocks_warns_with_the_fix(num_fp16_scales):
+    # --amp changes only the float16 blocks (as NVlabs); with
+    # num_fp16_scales=0 (the quickstart) it would silently train in float32.
+    from mmengine.registry import init_default_scope
+
+    from mmgen_ada.engine.runner.run_summary import check_precision
+    from mmgen_ada.registry import MODELS
+    init_default_scope('mmgen_ada')
+    widths = dict(channel_base=128, channel_max=16,
+                  num_fp16_scales=num_fp16_scales)
+    model = SimpleNamespace(
+        generator=MODELS.build(
+            dict(type='StyleGANv2Generator', out_size=16, style_channels=16,
+                 num_mlps=1, **widths)),
+        discriminator=MODELS.build(
+            dict(type='StyleGAN2Discriminator', in_size=16, **widths)))
+    amp = dict(
+        generator=dict(type='AmpOptimWrapper', dtype='bfloat16'),
+        discriminator=dict(type='AmpOptimWrapper', dtype='bfloat16'))
+    row, warnings = check_precision(model, amp)
+    if num_fp16_scales == 0:
+        assert row == 'AMP bfloat16, but no float16 blocks: float32'
+        assert len(warnings) == 1
+        assert 'model.generator.num_fp16_scales=4' in warnings[0]
+        assert 'model.discriminator.num_fp16_scales=4' in warnings[0]
+    else:  # b16, b8 of G; b16, b8 of D
+        assert row == 'AMP bfloat16 in the 2 G / 2 D float16 blocks'
+        assert warnings == []
+    row, warnings = check_precision(
+        model, dict(generator=dict(type='GANOptimWrapper')))
+    assert warnings == []
+    assert row == ('float32' if num_fp16_scales == 0 else
+                   'float32; on CUDA float16 in the 2 G / 2 D float16 blocks')
