@@ -10,21 +10,18 @@ per-rank accumulators.
 The workers are forked from the test process (no re-import, no pickling of
 the test module), and report through files in a temporary directory.
 """
-import multiprocessing
-import socket
-import traceback
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 import torch
-import torch.distributed as dist
 import torch.nn as nn
 from mmengine.logging import MessageHub
 from torch.nn.parallel import DistributedDataParallel
 
 from mmgen_ada.engine.hooks import ADAHook
 from mmgen_ada.models.ada import ADAAug
+from .forked_ranks import run_forked_ranks
 
 WORLD_SIZE = 2
 P0, ADA_KIMG, TARGET, INTERVAL = 0.5, 0.1, 0.6, 2
@@ -69,21 +66,7 @@ class _Critic(nn.Module):
         return self.linear(self.data_aug(x).mean(dim=(2, 3)))
 
 
-def _worker(rank: int, port: int, out_dir: str) -> None:
-    try:
-        _run_rank(rank, port, out_dir)
-    except BaseException:  # report to the parent, then fail the process
-        (Path(out_dir) / f'rank{rank}.err').write_text(traceback.format_exc())
-        raise
-
-
-def _run_rank(rank: int, port: int, out_dir: str) -> None:
-    torch.set_num_threads(1)
-    dist.init_process_group(
-        'gloo',
-        init_method=f'tcp://127.0.0.1:{port}',
-        rank=rank,
-        world_size=WORLD_SIZE)
+def _run_rank(rank: int, out_dir: str) -> None:
     torch.manual_seed(rank)
     model = _Critic()
     ddp = DistributedDataParallel(model, broadcast_buffers=True)
@@ -107,37 +90,10 @@ def _run_rank(rank: int, port: int, out_dir: str) -> None:
             history.append((float(model.data_aug.p),
                             float(hub.get_scalar('train/ada_rt').current())))
     torch.save(dict(history=history), Path(out_dir) / f'rank{rank}.pt')
-    # Free DDP (its reducer holds the process group) before destroying the
-    # group: destroyed the other way round, at frame exit, the worker hung
-    # on exit about one run in seven.
-    del ddp, runner
-    dist.destroy_process_group()
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
 
 
 def test_p_identical_on_all_ranks_and_equal_to_pooled_update(tmp_path):
-    port = _free_port()
-    ctx = multiprocessing.get_context('fork')
-    procs = [
-        ctx.Process(target=_worker, args=(rank, port, str(tmp_path)))
-        for rank in range(WORLD_SIZE)
-    ]
-    for proc in procs:
-        proc.start()
-    for proc in procs:
-        proc.join(timeout=240)
-    for rank, proc in enumerate(procs):
-        if proc.is_alive():
-            proc.kill()
-        err = tmp_path / f'rank{rank}.err'
-        assert proc.exitcode == 0, (
-            f'rank {rank} exit code {proc.exitcode}:\n'
-            f'{err.read_text() if err.exists() else ""}')
+    run_forked_ranks(_run_rank, tmp_path, world_size=WORLD_SIZE)
 
     expected = _pooled_trajectory()
     # The trajectory moves both ways, and differs from per-rank updates.

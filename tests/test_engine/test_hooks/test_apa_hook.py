@@ -2,20 +2,17 @@
 """APAHook in one process (the all-reduce path at world size 1) and under
 torch.distributed with 2 CPU processes (gloo): p_apa identical on every rank
 and equal to the update from the pooled statistics."""
-import multiprocessing
-import traceback
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 import torch
-import torch.distributed as dist
 import torch.nn as nn
 from mmengine.logging import MessageHub
 
 from mmgen_ada.engine.hooks import APAHook
 from mmgen_ada.models.apa import APA
-from .test_ada_hook_dist import _free_port
+from .forked_ranks import run_forked_ranks
 
 WORLD_SIZE, P0, KIMG, TARGET, INTERVAL = 2, 0.5, 0.1, 0.6, 2
 SIGNS = {  # per-iteration signs of D's real-labelled logits on each rank
@@ -84,40 +81,13 @@ def test_missing_apa_module_is_an_error():
         APAHook().before_train(runner)
 
 
-def _worker(rank, port, out_dir):
-    try:
-        torch.set_num_threads(1)
-        dist.init_process_group(
-            'gloo',
-            init_method=f'tcp://127.0.0.1:{port}',
-            rank=rank,
-            world_size=WORLD_SIZE)
-        history = _drive(rank, f'apa_hook_dist_{rank}')
-        torch.save(dict(history=history), Path(out_dir) / f'rank{rank}.pt')
-        dist.destroy_process_group()
-    except BaseException:
-        (Path(out_dir) / f'rank{rank}.err').write_text(traceback.format_exc())
-        raise
+def _run_rank(rank, out_dir):
+    history = _drive(rank, f'apa_hook_dist_{rank}')
+    torch.save(dict(history=history), Path(out_dir) / f'rank{rank}.pt')
 
 
 def test_p_apa_identical_on_two_ranks_and_equal_to_pooled(tmp_path):
-    ctx = multiprocessing.get_context('fork')
-    port = _free_port()
-    procs = [
-        ctx.Process(target=_worker, args=(rank, port, str(tmp_path)))
-        for rank in range(WORLD_SIZE)
-    ]
-    for proc in procs:
-        proc.start()
-    for proc in procs:
-        proc.join(timeout=120)
-    for rank, proc in enumerate(procs):
-        if proc.is_alive():
-            proc.kill()
-        err = tmp_path / f'rank{rank}.err'
-        assert proc.exitcode == 0, (
-            f'rank {rank} exit code {proc.exitcode}:\n'
-            f'{err.read_text() if err.exists() else ""}')
+    run_forked_ranks(_run_rank, tmp_path, world_size=WORLD_SIZE)
     results = [
         torch.load(tmp_path / f'rank{r}.pt')['history']
         for r in range(WORLD_SIZE)

@@ -5,9 +5,6 @@ Only one rank sees the non-finite values; both must stop in the same
 iteration (a rank that raised alone would leave the other blocked in its
 next collective). Workers are forked and report through files.
 """
-import multiprocessing
-import socket
-import traceback
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -19,30 +16,18 @@ from mmengine.optim import OptimWrapper
 
 from mmgen_ada.engine.hooks.divergence_guard_hook import (
     DivergenceGuardHook, TrainingDivergedError)
+from .forked_ranks import run_forked_ranks
 
 WORLD_SIZE = 2
 NUM_ITERS = 6
 NAN = float('nan')
-# Loss of each rank per iteration: rank 1 alone diverges from iteration 3
-# (index 2) on; with patience 2 both ranks stop after iteration 4.
+# Loss of each rank per iteration: rank 1 alone has an isolated NaN at
+# iteration 2 and NaNs from iteration 4 on (1-based); with patience 2 both
+# ranks stop after iteration 5, the second consecutive bad one.
 LOSSES = {0: [1.0] * NUM_ITERS, 1: [1.0, NAN, 1.0, NAN, NAN, NAN]}
 
 
-def _worker(rank: int, port: int, out_dir: str, case: str) -> None:
-    try:
-        _run_rank(rank, port, out_dir, case)
-    except BaseException:  # report to the parent, then fail the process
-        (Path(out_dir) / f'rank{rank}.err').write_text(traceback.format_exc())
-        raise
-
-
-def _run_rank(rank: int, port: int, out_dir: str, case: str) -> None:
-    torch.set_num_threads(1)
-    dist.init_process_group(
-        'gloo',
-        init_method=f'tcp://127.0.0.1:{port}',
-        rank=rank,
-        world_size=WORLD_SIZE)
+def _run_rank(rank: int, out_dir: str, case: str) -> None:
     model = nn.Linear(2, 1)
     runner = SimpleNamespace(
         model=model,
@@ -67,40 +52,18 @@ def _run_rank(rank: int, port: int, out_dir: str, case: str) -> None:
         dist.barrier()  # the next iteration's collectives
     (Path(out_dir) / f'rank{rank}.txt').write_text(
         'none' if stopped is None else f'{stopped[0]}\n{stopped[1]}')
-    dist.destroy_process_group()
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
 
 
 def _run(tmp_path, case):
-    port = _free_port()
-    ctx = multiprocessing.get_context('fork')
-    procs = [
-        ctx.Process(target=_worker, args=(rank, port, str(tmp_path), case))
-        for rank in range(WORLD_SIZE)
-    ]
-    for proc in procs:
-        proc.start()
-    for proc in procs:
-        proc.join(timeout=120)
-    for rank, proc in enumerate(procs):
-        if proc.is_alive():
-            proc.kill()
-        err = tmp_path / f'rank{rank}.err'
-        assert proc.exitcode == 0, (
-            f'rank {rank} exit code {proc.exitcode}:\n'
-            f'{err.read_text() if err.exists() else ""}')
+    run_forked_ranks(_run_rank, tmp_path, case, world_size=WORLD_SIZE,
+                     timeout=120)
     return [(tmp_path / f'rank{r}.txt').read_text().split('\n', 1)
             for r in range(WORLD_SIZE)]
 
 
 def test_nonfinite_losses_on_one_rank_stop_every_rank(tmp_path):
     (it0, msg0), (it1, msg1) = _run(tmp_path, 'loss')
-    # Iterations 4 and 5 (1-based) are the two consecutive bad ones.
+    # Iterations 4 and 5 (1-based; index 4) are the two consecutive bad ones.
     assert it0 == it1 == '4'
     for msg in (msg0, msg1):
         assert ('non-finite losses for 2 consecutive iteration(s) from '
