@@ -133,3 +133,18 @@ def test_eval_without_kid_names_the_file(tmp_path):
     write_eval(tool, tmp_path, tool.ARMS[0][1], 0, [bad])
     with pytest.raises(KeyError, match=r'eval\.json.*KID-Full/kid'):
         tool.collect(str(tmp_path), [0])
+
+
+def test_table_writes_json_and_markdown_into_new_folders(tmp_path, capsys):
+    tool = load_tool()
+    write_eval(tool, tmp_path, tool.ARMS[0][1], 0, [entry(200, 310.0, 0.30)])
+    out = tmp_path / 'docs' / 'data'  # does not exist yet
+    tool.main([
+        'table', '--root',
+        str(tmp_path), '--seeds', '0', '--json',
+        str(out / 'c.json'), '--markdown',
+        str(out / 'c.md')
+    ])
+    data = json.loads((out / 'c.json').read_text())
+    assert data[0]['runs'][0]['fid'] == 310.0
+    assert (out / 'c.md').read_text().startswith('| arm | kimg |')

@@ -287,6 +287,9 @@ def main(argv: Optional[List[str]] = None) -> None:
     table = collect(args.root, args.seeds)
     text = markdown(table, args.seeds)
     print(text, end='')
+    for out in (args.json, args.markdown):
+        if out and osp.dirname(out):
+            os.makedirs(osp.dirname(out), exist_ok=True)
     if args.json:
         with open(args.json, 'w', encoding='utf-8') as f:
             json.dump(table, f, indent=1)
