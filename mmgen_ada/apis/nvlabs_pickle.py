@@ -27,9 +27,8 @@ import collections
 import io
 import pickle
 from collections import OrderedDict
-from typing import Any, BinaryIO, Callable, Dict, Optional, Tuple, Union
+from typing import Any, BinaryIO, Dict, Optional, Tuple, Union
 
-import numpy as np
 import torch
 
 from mmgen_ada.numpy_pickle_globals import NUMPY_ARRAY_GLOBALS
