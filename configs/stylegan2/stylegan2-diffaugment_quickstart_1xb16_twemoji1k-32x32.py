@@ -3,7 +3,7 @@
 # 1,000-image subset, iterations, checkpoints and metrics) with ADAAug
 # replaced by DiffAugment (Zhao et al., NeurIPS 2020) at the paper's fixed
 # policy color,translation,cutout, and no ADAHook (no strength controller).
-# Run all arms: tools/analysis/compare_limited_data.sh
+# Run all arms: python tools/analysis/compare_limited_data.py run --iters 300
 _base_ = './stylegan2-ada_quickstart_1xb16_twemoji1k-32x32.py'
 
 model = dict(
