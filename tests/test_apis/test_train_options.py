@@ -1,6 +1,5 @@
 # Copyright (c) mmgen-ada contributors. All rights reserved.
 """The short-path flags of tools/train.py write the documented config keys."""
-import importlib.util
 import json
 import sys
 from pathlib import Path
@@ -8,6 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
+
+from mmgen_ada.testing import load_tool_module
 
 REPO = Path(__file__).resolve().parents[2]
 QUICKSTART = str(REPO / 'configs' / 'stylegan2' /
@@ -18,10 +19,8 @@ PLAIN_256 = str(REPO / 'configs' / 'stylegan2' /
 
 @pytest.fixture(scope='module')
 def train_tool():
-    spec = importlib.util.spec_from_file_location(
-        'train_tool_under_test', REPO / 'tools' / 'train.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_tool_module(
+        REPO / 'tools' / 'train.py', 'train_tool_under_test')
     return module
 
 

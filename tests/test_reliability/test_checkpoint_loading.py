@@ -1,6 +1,5 @@
 # Copyright (c) mmgen-ada contributors. All rights reserved.
 """Checkpoints must fit the model; unreadable ones are named."""
-import importlib.util
 import os.path as osp
 import re
 import uuid
@@ -14,6 +13,7 @@ from mmgen_ada.engine.checkpoint import (CheckpointReadError,
                                          StateDictMismatchError,
                                          read_checkpoint)
 from mmgen_ada.engine.runner import build_runner
+from mmgen_ada.testing import load_tool_module
 
 HERE = osp.dirname(osp.abspath(__file__))
 REPO = osp.dirname(osp.dirname(HERE))
@@ -88,10 +88,8 @@ def test_init_model_refuses_another_architecture(tmp_path, toy_cfg):
 
 def test_test_tool_refuses_another_architecture(tmp_path, monkeypatch):
     monkeypatch.syspath_prepend(TOOLS_TESTS)  # toy_eval_gan.py
-    spec = importlib.util.spec_from_file_location(
-        'mmgen_ada_test_tool_strict', osp.join(REPO, 'tools', 'test.py'))
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
+    tool = load_tool_module(
+        osp.join(REPO, 'tools', 'test.py'), 'mmgen_ada_test_tool_strict')
     ckpt = tmp_path / 'other.pth'
     torch.save(
         dict(

@@ -1,7 +1,6 @@
 # Copyright (c) mmgen-ada contributors. All rights reserved.
 """Unknown keys and wrongly typed values fail before the runner is built."""
 import glob
-import importlib.util
 import os.path as osp
 import sys
 
@@ -11,6 +10,7 @@ from mmengine.hooks import CheckpointHook
 
 from mmgen_ada.engine.config_validation import (ConfigValidationError,
                                                 validate_config)
+from mmgen_ada.testing import load_tool_module
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 QUICKSTART = osp.join(REPO, 'configs', 'stylegan2',
@@ -133,10 +133,8 @@ def test_every_shipped_config_is_valid():
 
 
 def _load_tool(name):
-    spec = importlib.util.spec_from_file_location(
-        f'mmgen_ada_tool_{name}', osp.join(REPO, 'tools', f'{name}.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_tool_module(
+        osp.join(REPO, 'tools', f'{name}.py'), f'mmgen_ada_tool_{name}')
     return module
 
 

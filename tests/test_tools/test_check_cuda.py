@@ -1,7 +1,6 @@
 # Copyright (c) mmgen-ada contributors. All rights reserved.
 """tools/analysis/check_cuda.py at CPU/quick size: every step runs and
 passes, and a failing step is recorded without stopping the others."""
-import importlib.util
 import json
 import math
 import re
@@ -14,6 +13,7 @@ import pytest
 from mmgen_ada.evaluation.feature_extractors.inception_weights import \
     find_inception_weights
 from mmgen_ada.ops import mmcv_kernels
+from mmgen_ada.testing import load_tool_module
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = REPO_ROOT / 'tools' / 'analysis' / 'check_cuda.py'
@@ -27,9 +27,7 @@ STEPS = (['env', 'pytest-cuda'] + [f'op:{n}' for n in OPS] + [
 
 
 def _load_script():
-    spec = importlib.util.spec_from_file_location('check_cuda', SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_tool_module(SCRIPT, 'check_cuda')
     return module
 
 

@@ -1,20 +1,19 @@
 # Copyright (c) mmgen-ada contributors. All rights reserved.
-import importlib.util
 import json
 import os
 import os.path as osp
 
 import pytest
 
+from mmgen_ada.testing import load_tool_module
+
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
 def load_tool():
-    spec = importlib.util.spec_from_file_location(
-        'compare_limited_data',
-        osp.join(REPO, 'tools', 'analysis', 'compare_limited_data.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_tool_module(
+        osp.join(REPO, 'tools', 'analysis', 'compare_limited_data.py'),
+        'compare_limited_data')
     return module
 
 

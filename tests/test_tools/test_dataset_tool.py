@@ -1,5 +1,4 @@
 # Copyright (c) mmgen-ada contributors. All rights reserved.
-import importlib.util
 import json
 import os
 import os.path as osp
@@ -11,6 +10,7 @@ import pytest
 from PIL import Image
 
 from mmgen_ada.datasets import ImageFolderDataset
+from mmgen_ada.testing import load_tool_module
 
 TOOL = osp.join(
     osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'tools',
@@ -18,9 +18,7 @@ TOOL = osp.join(
 
 
 def _tool():
-    spec = importlib.util.spec_from_file_location('dataset_tool', TOOL)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_tool_module(TOOL, 'dataset_tool')
     return module
 
 

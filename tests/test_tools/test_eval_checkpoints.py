@@ -1,6 +1,5 @@
 # Copyright (c) mmgen-ada contributors. All rights reserved.
 """tools/analysis/eval_checkpoints.py on a toy GAN and the tiny extractor."""
-import importlib.util
 import json
 import os.path as osp
 import textwrap
@@ -9,17 +8,17 @@ import numpy as np
 import pytest
 import torch
 
+from mmgen_ada.testing import load_tool_module
+
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 HERE = osp.dirname(osp.abspath(__file__))
 
 
 def load_tool():
-    spec = importlib.util.spec_from_file_location(
-        'mmgen_ada_eval_checkpoints_tool',
-        osp.join(REPO, 'tools', 'analysis', 'eval_checkpoints.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_tool_module(
+        osp.join(REPO, 'tools', 'analysis', 'eval_checkpoints.py'),
+        'mmgen_ada_eval_checkpoints_tool')
     return module
 
 

@@ -1,5 +1,4 @@
 # Copyright (c) mmgen-ada contributors. All rights reserved.
-import importlib.util
 import json
 import os.path as osp
 
@@ -7,14 +6,14 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from mmgen_ada.testing import load_tool_module
+
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
 def load_tool():
-    spec = importlib.util.spec_from_file_location(
-        'plot_curves', osp.join(REPO, 'tools', 'analysis', 'plot_curves.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_tool_module(
+        osp.join(REPO, 'tools', 'analysis', 'plot_curves.py'), 'plot_curves')
     return module
 
 

@@ -1,10 +1,11 @@
 # Copyright (c) mmgen-ada contributors. All rights reserved.
 """tools/test.py on configs/_base_/evaluation.py with a toy generator."""
-import importlib.util
 import os.path as osp
 
 import pytest
 import torch
+
+from mmgen_ada.testing import load_tool_module
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -12,10 +13,8 @@ HERE = osp.dirname(osp.abspath(__file__))
 
 
 def load_tool():
-    spec = importlib.util.spec_from_file_location(
-        'mmgen_ada_test_tool', osp.join(REPO, 'tools', 'test.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_tool_module(
+        osp.join(REPO, 'tools', 'test.py'), 'mmgen_ada_test_tool')
     return module
 
 

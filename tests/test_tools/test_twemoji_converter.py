@@ -1,5 +1,4 @@
 # Copyright (c) mmgen-ada contributors. All rights reserved.
-import importlib.util
 import json
 import os.path as osp
 import zipfile
@@ -8,6 +7,7 @@ import numpy as np
 from PIL import Image
 
 from mmgen_ada.datasets import ImageFolderDataset
+from mmgen_ada.testing import load_tool_module
 
 TOOL = osp.join(
     osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'tools',
@@ -15,9 +15,7 @@ TOOL = osp.join(
 
 
 def _tool():
-    spec = importlib.util.spec_from_file_location('twemoji_converter', TOOL)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_tool_module(TOOL, 'twemoji_converter')
     return module
 
 

@@ -2,7 +2,6 @@
 """tools/train.py --data D ... (no CONFIG, --cfg auto): dry run and 4 real
 iterations, in this process (a fresh interpreter costs more than the run)."""
 import glob
-import importlib.util
 import json
 import os.path as osp
 import sys
@@ -15,6 +14,7 @@ from mmengine.config import Config
 from PIL import Image
 
 import mmgen_ada  # noqa: F401  (registers checkpoint safe globals)
+from mmgen_ada.testing import load_tool_module
 
 # CPU-test widths; everything else is what --cfg auto derives.
 TINY = [
@@ -43,10 +43,8 @@ def labelled(tmp_path):
 
 
 def _train(monkeypatch, train_kit, work_dir, *argv):
-    spec = importlib.util.spec_from_file_location(
-        'train_tool_main', train_kit.repo_root / 'tools' / 'train.py')
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
+    tool = load_tool_module(
+        train_kit.repo_root / 'tools' / 'train.py', 'train_tool_main')
     monkeypatch.setenv('LOCAL_RANK', '0')
     monkeypatch.setattr(sys, 'argv', [
         'train.py', *argv, '--work-dir', work_dir, '--cfg-options', *TINY,
